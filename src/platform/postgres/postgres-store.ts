@@ -1,0 +1,192 @@
+import { EventEmitter } from 'node:events';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../../kernel/ports/logger.js';
+import { silentLogger } from '../../kernel/ports/logger.js';
+import type { AppliedMigration, MigrationSet, Store, Tx, TxOptions } from '../../kernel/ports/store.js';
+import { createMigrationsTable, runMigrations } from '../store-common/migrator.js';
+import { TxGuard } from '../store-common/tx-guard.js';
+import { TxScope, withTimeout } from '../store-common/tx-scope.js';
+
+// int8 (bigserial positions, counts) as JS numbers: positions stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+export interface PostgresStoreOptions {
+  url: string;
+  poolSize?: number;
+  log?: Logger;
+  /** Per-statement limit, so a stuck query cannot hold a connection forever. */
+  statementTimeoutMs?: number;
+}
+
+const MIGRATION_LOCK = 0x6b65656c; // 'keel'
+
+/**
+ * The distributed Store: PostgreSQL through `pg`. Transactions are real PostgreSQL transactions
+ * (PostgreSQL groups concurrent commits itself). Signals are LISTEN/NOTIFY, delivered on commit.
+ */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  readonly db: Kysely<any>;
+  private readonly pool: pg.Pool;
+  private readonly scope = new TxScope();
+  private readonly emitter = new EventEmitter();
+  private listener: pg.Client | undefined;
+  private listening = new Set<string>();
+  private closed = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  private constructor(private readonly options: PostgresStoreOptions) {
+    this.log = options.log ?? silentLogger;
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 16,
+      statement_timeout: options.statementTimeoutMs ?? 60_000,
+      application_name: 'keel',
+    });
+    this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'idle postgres connection failed'));
+    this.db = new Kysely({ dialect: new PostgresDialect({ pool: this.pool }) });
+    this.emitter.setMaxListeners(0);
+  }
+
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const store = new PostgresStore(options);
+    try {
+      await store.ping();
+      await createMigrationsTable(store);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  async tx<T>(fn: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
+    if (this.closed) throw new Error('store is closed');
+    this.scope.assertNotNested();
+    const guard = new TxGuard();
+    const value = await this.db.connection().execute(async (conn) => {
+      await sql`BEGIN`.execute(conn);
+      const tx = conn.withPlugin(guard);
+      try {
+        const v = await this.scope.run(guard, tx, () => withTimeout(fn(tx), options.timeoutMs));
+        guard.close();
+        for (const channel of guard.signals) await sql`SELECT pg_notify(${channel}, '')`.execute(conn);
+        await sql`COMMIT`.execute(conn);
+        return v;
+      } catch (err) {
+        guard.close();
+        await sql`ROLLBACK`.execute(conn).catch(() => {});
+        throw err;
+      }
+    });
+    for (const fn of guard.afterCommit) {
+      try {
+        fn();
+      } catch {
+        // after-commit hooks are wake-ups; never fail a committed transaction
+      }
+    }
+    // Listeners in this process hear NOTIFY too; also wake them directly to save a round trip.
+    for (const channel of guard.signals) this.emitter.emit(channel);
+    return value;
+  }
+
+  afterCommit(tx: Tx, fn: () => void): void {
+    this.scope.guardOf(tx).afterCommit.push(fn);
+  }
+
+  signal(tx: Tx, channel: string): void {
+    this.scope.guardOf(tx).signals.add(channel);
+  }
+
+  listen(channel: string, fn: () => void): () => void {
+    this.emitter.on(channel, fn);
+    if (!this.listening.has(channel)) {
+      this.listening.add(channel);
+      void this.ensureListener().then((client) =>
+        client?.query(`LISTEN ${quoteIdent(channel)}`).catch(() => {}),
+      );
+    }
+    return () => this.emitter.off(channel, fn);
+  }
+
+  async migrate(sets: readonly MigrationSet[]): Promise<AppliedMigration[]> {
+    const client = await this.pool.connect();
+    const lock = async <T>(fn: () => Promise<T>): Promise<T> => {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      }
+    };
+    try {
+      return await runMigrations(this, 'postgres', sets, lock);
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const l = this.listener;
+    this.listener = undefined;
+    await l?.end().catch(() => {});
+    await this.db.destroy();
+  }
+
+  private listenerPromise: Promise<pg.Client | undefined> | undefined;
+
+  /** One dedicated connection for LISTEN; re-established (and re-LISTENed) if it drops. */
+  private ensureListener(): Promise<pg.Client | undefined> {
+    if (this.listenerPromise) return this.listenerPromise;
+    this.listenerPromise = (async () => {
+      if (this.closed) return undefined;
+      const client = new pg.Client({ connectionString: this.options.url, application_name: 'keel-listen' });
+      client.on('notification', (msg) => this.emitter.emit(msg.channel));
+      client.on('error', (err) => {
+        this.log.warn({ err: err.message }, 'postgres LISTEN connection lost; reconnecting');
+        this.scheduleReconnect();
+      });
+      try {
+        await client.connect();
+        for (const channel of this.listening) await client.query(`LISTEN ${quoteIdent(channel)}`);
+        this.listener = client;
+        // Anything signalled while we were (re)connecting: wake everyone once.
+        for (const channel of this.listening) this.emitter.emit(channel);
+        return client;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'postgres LISTEN connection failed; retrying');
+        await client.end().catch(() => {});
+        this.scheduleReconnect();
+        return undefined;
+      }
+    })();
+    return this.listenerPromise;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    const old = this.listener;
+    this.listener = undefined;
+    void old?.end().catch(() => {});
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.listenerPromise = undefined;
+      void this.ensureListener();
+    }, 1000);
+    this.reconnectTimer.unref();
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
