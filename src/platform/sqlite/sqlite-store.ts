@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { type FSWatcher, mkdirSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -18,6 +19,8 @@ export interface SqliteStoreOptions {
 
 interface Job {
   fn: (tx: Tx) => Promise<unknown>;
+  /** The caller's async context: the body runs in it, not in whichever caller started the drain. */
+  context: AsyncResource;
   timeoutMs: number | undefined;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
@@ -81,7 +84,13 @@ export class SqliteStore implements Store {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     this.scope.assertNotNested();
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, timeoutMs: options.timeoutMs, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({
+        fn,
+        context: new AsyncResource('keel-sqlite-tx'),
+        timeoutMs: options.timeoutMs,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       if (!this.draining) {
         this.draining = true;
         // Let transactions started in the same tick join this group.
@@ -145,7 +154,9 @@ export class SqliteStore implements Store {
             const tx = conn.withPlugin(guard);
             await sql`SAVEPOINT keel_tx`.execute(conn);
             try {
-              const value = await this.scope.run(guard, tx, () => withTimeout(job.fn(tx), job.timeoutMs));
+              const value = await job.context.runInAsyncScope(() =>
+                this.scope.run(guard, tx, () => withTimeout(job.fn(tx), job.timeoutMs)),
+              );
               guard.close();
               for (const channel of guard.signals) {
                 await sql`INSERT INTO keel_signals (channel, n) VALUES (${channel}, 1)
