@@ -1,0 +1,44 @@
+import { ApiErrors } from '../errors.js';
+
+/** The domains whose routes are guarded by `<domain>:read` / `<domain>:write`. */
+export const SCOPE_DOMAINS = ['pim', 'erp', 'oms', 'crm', 'channels'] as const;
+export type ScopeDomain = (typeof SCOPE_DOMAINS)[number];
+
+/**
+ * An API scope: `<domain>:read`, `<domain>:write` (which implies read of the same domain), `admin`
+ * (bus, dead letters, replay, sagas, audit, keys), or `*` (everything).
+ */
+export type Scope = `${ScopeDomain}:${'read' | 'write'}` | 'admin' | '*';
+
+const VALID = new Set<string>([...SCOPE_DOMAINS.flatMap((d) => [`${d}:read`, `${d}:write`]), 'admin', '*']);
+
+export const ALL_SCOPES: readonly Scope[] = [...VALID] as Scope[];
+
+export function isScope(s: unknown): s is Scope {
+  return typeof s === 'string' && VALID.has(s);
+}
+
+/** Validate scope strings; throws API_SCOPE_INVALID naming every unknown one. Returns them sorted, deduplicated. */
+export function parseScopes(input: readonly unknown[]): Scope[] {
+  const bad = input.filter((s) => !isScope(s));
+  if (bad.length > 0) {
+    throw ApiErrors.SCOPE_INVALID.create(
+      `unknown scope(s) ${bad.map((s) => JSON.stringify(s)).join(', ')}; valid scopes are ${ALL_SCOPES.join(', ')}`,
+      { invalid: bad, valid: ALL_SCOPES },
+    );
+  }
+  if (input.length === 0) throw ApiErrors.SCOPE_INVALID.create('at least one scope is required');
+  return [...new Set(input as Scope[])].sort();
+}
+
+/** Does a key holding `granted` satisfy the single scope `required`? */
+export function grants(granted: readonly string[], required: Scope): boolean {
+  if (granted.includes('*') || granted.includes(required)) return true;
+  if (required.endsWith(':read')) return granted.includes(`${required.slice(0, -'read'.length)}write`);
+  return false;
+}
+
+/** The scopes of `required` (all of which a route needs) that `granted` lacks. */
+export function missingScopes(granted: readonly string[], required: readonly Scope[]): Scope[] {
+  return required.filter((s) => !grants(granted, s));
+}
