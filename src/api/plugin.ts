@@ -1,12 +1,6 @@
-import type { TSchema } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import type { Clock } from '../kernel/clock.js';
 import type { OperationContext } from '../kernel/context.js';
-import type { AuditLog } from '../kernel/ports/audit.js';
-import type { Logger } from '../kernel/ports/logger.js';
-import type { Store } from '../kernel/ports/store.js';
+import type { HttpHelpers, HttpPlugin, Scope } from '../kernel/ports/http.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Scope } from './auth/scopes.js';
 import type { IdempotencyHandle } from './idempotency/idempotency.hook.js';
 import { problemResponses } from './schemas.js';
 
@@ -18,18 +12,9 @@ export interface Principal {
   scopes: readonly Scope[];
 }
 
-/** What a route declares in its `config` (see `ApiHelpers` for builders). */
-export interface RouteAccess {
-  /** Scopes the caller needs, all of them. A route under /api/ without scopes is denied (fail closed). */
-  scopes?: readonly Scope[];
-  /** No API key needed. Only for what must be reachable anonymously. */
-  public?: boolean;
-  /** POST that creates: honours `Idempotency-Key` (see docs/api.md). */
-  idempotent?: boolean;
-}
+export type { RouteAccess } from '../kernel/ports/http.js';
 
 declare module 'fastify' {
-  interface FastifyContextConfig extends RouteAccess {}
   interface FastifyRequest {
     /** Set by the auth hook for authenticated routes; null elsewhere. */
     principal: Principal | null;
@@ -40,29 +25,13 @@ declare module 'fastify' {
   }
 }
 
-/** What the server gives a domain plugin besides the Fastify instance. */
-export interface ApiHelpers {
-  /** Route config requiring all of `scopes`: `config: helpers.requireScopes('oms:write')`. */
-  requireScopes(...scopes: Scope[]): RouteAccess;
-  /** Route config for a POST that creates and honours Idempotency-Key. */
-  idempotentCreate(...scopes: Scope[]): RouteAccess;
-  /** Problem+json response schemas for OpenAPI: `response: { 200: X, ...helpers.problems(404, 409) }`. */
-  problems(...statuses: number[]): Record<number, TSchema>;
-  store: Store;
-  audit: AuditLog;
-  clock: Clock;
-  log: Logger;
+/** What the server gives a route plugin: the domain helpers plus the app's metrics. */
+export interface ApiHelpers extends HttpHelpers {
   metrics: Metrics;
 }
 
-/** A domain's REST routes, mounted by the server under `prefix`. */
-export interface ApiPlugin {
-  /** For logs and errors: `pim`, `oms` … */
-  name: string;
-  /** Where the routes live; must start with `/api/v1/` (e.g. `/api/v1/pim`). */
-  prefix: string;
-  register(app: FastifyInstance, helpers: ApiHelpers): void | Promise<void>;
-}
+/** Routes mounted by the server under `prefix` (domain plugins implement HttpPlugin). */
+export type ApiPlugin = HttpPlugin<ApiHelpers>;
 
 export function createHelpers(
   deps: Omit<ApiHelpers, 'requireScopes' | 'idempotentCreate' | 'problems'>,

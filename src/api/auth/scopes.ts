@@ -1,14 +1,7 @@
+import { SCOPE_DOMAINS, type Scope } from '../../kernel/ports/http.js';
 import { ApiErrors } from '../errors.js';
 
-/** The domains whose routes are guarded by `<domain>:read` / `<domain>:write`. */
-export const SCOPE_DOMAINS = ['pim', 'erp', 'oms', 'crm', 'channels'] as const;
-export type ScopeDomain = (typeof SCOPE_DOMAINS)[number];
-
-/**
- * An API scope: `<domain>:read`, `<domain>:write` (which implies read of the same domain), `admin`
- * (bus, dead letters, replay, sagas, audit, keys), or `*` (everything).
- */
-export type Scope = `${ScopeDomain}:${'read' | 'write'}` | 'admin' | '*';
+export { SCOPE_DOMAINS, type Scope };
 
 const VALID = new Set<string>([...SCOPE_DOMAINS.flatMap((d) => [`${d}:read`, `${d}:write`]), 'admin', '*']);
 

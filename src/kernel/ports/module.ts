@@ -1,0 +1,25 @@
+import type { Clock } from '../clock.js';
+import type { EventDefinition } from '../events.js';
+import type { AuditLog } from './audit.js';
+import type { EventBus, Subscription } from './bus.js';
+import type { HttpPlugin } from './http.js';
+import type { Logger } from './logger.js';
+import type { MigrationSet, Store } from './store.js';
+
+/** What app.ts hands every domain factory (`createOms(deps)`): ports only, never adapters. */
+export interface DomainDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  log: Logger;
+  audit: AuditLog;
+}
+
+/** What a domain gives back to app.ts to be wired: its tables, events, consumers and routes. */
+export interface DomainModule {
+  name: string;
+  migrations: MigrationSet;
+  events: readonly EventDefinition[];
+  subscriptions: readonly Subscription[];
+  http?: HttpPlugin;
+}
