@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/apps.js';
 import { availableBackends } from '../support/backends.js';
 import { waitFor } from '../support/buses.js';
-import { createTestApp, type TestApp } from '../support/apps.js';
 
 const backends = await availableBackends();
 
@@ -20,9 +20,16 @@ describe.each(backends)('walking skeleton: publish → catalog → order → acc
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ sku: 'TSHIRT-RED-M', status: 'published', version: 1 });
-    await waitFor(async () => (await t.api('GET', '/api/v1/channels/web/catalog')).body.items.length === 1, 10_000, 'catalog');
+    await waitFor(
+      async () => (await t.api('GET', '/api/v1/channels/web/catalog')).body.items.length === 1,
+      10_000,
+      'catalog',
+    );
     const catalog = await t.api('GET', '/api/v1/channels/web/catalog');
-    expect(catalog.body.items[0]).toMatchObject({ sku: 'TSHIRT-RED-M', price: { amount: 1999, currency: 'USD' } });
+    expect(catalog.body.items[0]).toMatchObject({
+      sku: 'TSHIRT-RED-M',
+      price: { amount: 1999, currency: 'USD' },
+    });
 
     // A new version replaces the projected one.
     await t.api('POST', '/api/v1/pim/products', {
@@ -30,7 +37,11 @@ describe.each(backends)('walking skeleton: publish → catalog → order → acc
       title: 'Red T-shirt (M)',
       price: { amount: 1799, currency: 'USD' },
     });
-    await waitFor(async () => (await t.api('GET', '/api/v1/channels/web/catalog')).body.items[0].version === 2, 10_000, 'v2');
+    await waitFor(
+      async () => (await t.api('GET', '/api/v1/channels/web/catalog')).body.items[0].version === 2,
+      10_000,
+      'v2',
+    );
   });
 
   it('an order placed on a channel is accepted by oms and its events share one correlation id', async () => {
@@ -45,11 +56,19 @@ describe.each(backends)('walking skeleton: publish → catalog → order → acc
     const orderId = placed.body.orderId as string;
     expect(placed.body.correlationId).toBe('cor_checkout_1001');
 
-    await waitFor(async () => (await t.api('GET', `/api/v1/oms/orders/${orderId}`)).status === 200, 10_000, 'oms order');
+    await waitFor(
+      async () => (await t.api('GET', `/api/v1/oms/orders/${orderId}`)).status === 200,
+      10_000,
+      'oms order',
+    );
     const oms = await t.api('GET', `/api/v1/oms/orders/${orderId}`);
     expect(oms.body).toMatchObject({ id: orderId, status: 'accepted', channelOrderId: 'WEB-1001' });
 
-    await waitFor(async () => (await t.api('GET', `/api/v1/oms/orders/${orderId}/events`)).body.items.length >= 2, 10_000, 'trail');
+    await waitFor(
+      async () => (await t.api('GET', `/api/v1/oms/orders/${orderId}/events`)).body.items.length >= 2,
+      10_000,
+      'trail',
+    );
     const trail = (await t.api('GET', `/api/v1/oms/orders/${orderId}/events`)).body.items as any[];
     expect(trail.map((e) => e.type)).toEqual(['keel.channels.order.placed.v1', 'keel.oms.order.accepted.v1']);
     expect(new Set(trail.map((e) => e.correlationid))).toEqual(new Set(['cor_checkout_1001']));
@@ -58,13 +77,20 @@ describe.each(backends)('walking skeleton: publish → catalog → order → acc
   });
 
   it('is idempotent by channel order id and rejects conflicting or unsellable orders', async () => {
-    const body = { channelOrderId: 'WEB-1002', currency: 'USD', lines: [{ sku: 'TSHIRT-RED-M', quantity: 1 }] };
+    const body = {
+      channelOrderId: 'WEB-1002',
+      currency: 'USD',
+      lines: [{ sku: 'TSHIRT-RED-M', quantity: 1 }],
+    };
     const first = await t.api('POST', '/api/v1/channels/web/orders', body);
     const again = await t.api('POST', '/api/v1/channels/web/orders', body);
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
     expect(again.body.orderId).toBe(first.body.orderId);
-    const conflict = await t.api('POST', '/api/v1/channels/web/orders', { ...body, lines: [{ sku: 'TSHIRT-RED-M', quantity: 5 }] });
+    const conflict = await t.api('POST', '/api/v1/channels/web/orders', {
+      ...body,
+      lines: [{ sku: 'TSHIRT-RED-M', quantity: 5 }],
+    });
     expect(conflict.status).toBe(409);
     expect(conflict.body.code).toBe('CHANNELS_ORDER_CONFLICT');
     const unknown = await t.api('POST', '/api/v1/channels/web/orders', {

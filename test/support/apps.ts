@@ -1,4 +1,4 @@
-import { type KeelApp, createApp } from '../../src/app.js';
+import { createApp, type KeelApp } from '../../src/app.js';
 import { resolveConfig } from '../../src/kernel/config.js';
 import { silentLogger } from '../../src/kernel/ports/logger.js';
 import { type Backend, createPgDatabase, tempDir } from './backends.js';
@@ -11,7 +11,12 @@ export interface TestApp {
   key: string;
   /** Config overrides that reach the same database/stream (for a second process or the CLI). */
   overrides: Record<string, unknown>;
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   cleanup(): Promise<void>;
 }
 
