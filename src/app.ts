@@ -121,7 +121,10 @@ export async function createApp(options: AppOptions): Promise<KeelApp> {
       store,
       clock,
       log: log.child({ component: 'sagas' }),
-      config: config.saga,
+      config: {
+        ...config.saga,
+        stepTimeoutMs: config.saga.stepTimeoutMs === 0 ? undefined : config.saga.stepTimeoutMs,
+      },
     });
 
     const deps: DomainDeps = { store, bus, clock, log, audit };

@@ -127,6 +127,17 @@ export const ConfigSchema = Type.Object(
         backoffInitialMs: Int({ default: 500, minimum: 1, description: 'First step retry delay' }),
         backoffMaxMs: Int({ default: 300_000, minimum: 1, description: 'Longest step retry delay' }),
         leaseMs: Int({ default: 30_000, minimum: 100, description: 'How long a runner owns a saga step' }),
+        concurrency: Int({
+          default: 16,
+          minimum: 1,
+          maximum: 1000,
+          description: 'Sagas one runner executes at once',
+        }),
+        stepTimeoutMs: Int({
+          default: 0,
+          minimum: 0,
+          description: 'Default per-attempt step timeout (0 = none; a step may set its own)',
+        }),
       },
       { default: {} },
     ),
