@@ -155,8 +155,11 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 
-/** Environment variables that are not config keys but belong to Keel (tooling). */
-const RESERVED_ENV = new Set(['KEEL_CONFIG', 'KEEL_TEST_BACKENDS']);
+/** Environment variables that are not config keys but belong to Keel's tooling (tests, benchmarks). */
+const RESERVED_ENV = new Set(['KEEL_CONFIG']);
+const RESERVED_ENV_PREFIXES = ['KEEL_TEST_', 'KEEL_BENCH_', 'KEEL_PROP_'];
+const isReservedEnv = (name: string) =>
+  RESERVED_ENV.has(name) || RESERVED_ENV_PREFIXES.some((p) => name.startsWith(p));
 
 interface Leaf {
   path: string[];
@@ -302,7 +305,7 @@ export function resolveConfig(inputs: ConfigInputs = {}): ResolvedConfig {
   }
 
   for (const name of Object.keys(inputs.env ?? {})) {
-    if (name.startsWith('KEEL_') && !RESERVED_ENV.has(name) && !LEAVES.some((l) => l.env === name)) {
+    if (name.startsWith('KEEL_') && !isReservedEnv(name) && !LEAVES.some((l) => l.env === name)) {
       problems.push(`unknown environment variable ${name} (no such config key)`);
     }
   }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
+import { intOption } from '../options.js';
 import { createOutput, table } from '../output.js';
 import { type GlobalOptions, withApp } from '../with-app.js';
 
@@ -32,13 +33,15 @@ export function registerAudit(program: Command, globals: () => GlobalOptions): v
     .action(
       async (o: { target?: string; actor?: string; action?: string; afterSeq: string; limit: string }) => {
         const out = createOutput(!!globals().json);
+        const afterSeq = intOption('--after-seq', o.afterSeq, 0);
+        const limit = intOption('--limit', o.limit, 1, 1000);
         const entries = await withApp(globals(), (app) =>
           app.audit.list({
             ...(o.target ? { target: o.target } : {}),
             ...(o.actor ? { actor: o.actor } : {}),
             ...(o.action ? { action: o.action } : {}),
-            afterSeq: Number(o.afterSeq),
-            limit: Number(o.limit),
+            afterSeq,
+            limit,
           }),
         );
         out.result(entries, (e) => table(e, ['seq', 'at', 'actor', 'action', 'target', 'requestId']));

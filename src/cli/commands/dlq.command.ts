@@ -1,6 +1,16 @@
 import type { Command } from 'commander';
 import type { DeadLetter, DeadLetterStatus } from '../../kernel/ports/bus.js';
+import { choiceOption, intOption } from '../options.js';
 import { block, createOutput, table } from '../output.js';
+
+const DEAD_LETTER_STATUSES: DeadLetterStatus[] = [
+  'open',
+  'retry_requested',
+  'retrying',
+  'resolved',
+  'discarded',
+];
+
 import { cliActor, type GlobalOptions, withApp } from '../with-app.js';
 
 const summary = (d: DeadLetter) => ({
@@ -25,11 +35,15 @@ export function registerDlq(program: Command, globals: () => GlobalOptions): voi
     .option('--after <id>', 'the next page after this id')
     .action(async (o: { group?: string; status?: string; limit: string; after?: string }) => {
       const out = createOutput(!!globals().json);
+      const limit = intOption('--limit', o.limit, 1, 500);
+      const status = o.status
+        ? choiceOption<DeadLetterStatus>('--status', o.status, DEAD_LETTER_STATUSES)
+        : undefined;
       const page = await withApp(globals(), (app) =>
         app.bus.admin.deadLetters({
           ...(o.group ? { group: o.group } : {}),
-          ...(o.status ? { status: o.status as DeadLetterStatus } : {}),
-          limit: Number(o.limit),
+          ...(status ? { status } : {}),
+          limit,
           ...(o.after ? { after: o.after } : {}),
         }),
       );

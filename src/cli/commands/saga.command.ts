@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { SagaStatus } from '../../flows/runtime/index.js';
+import { intOption } from '../options.js';
 import { block, createOutput, table } from '../output.js';
 import { cliActor, type GlobalOptions, withApp } from '../with-app.js';
 
@@ -21,7 +22,7 @@ export function registerSaga(program: Command, globals: () => GlobalOptions): vo
         app.sagas.admin.list({
           ...(o.status ? { status: o.status as SagaStatus } : {}),
           ...(o.type ? { type: o.type } : {}),
-          limit: Number(o.limit),
+          limit: intOption('--limit', o.limit, 1, 500),
           ...(o.after ? { after: o.after } : {}),
         }),
       );

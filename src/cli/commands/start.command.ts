@@ -14,7 +14,8 @@ export function registerStart(program: Command, globals: () => GlobalOptions): v
     .action(async (opts: { port?: string; host?: string }) => {
       const g = globals();
       const { config, file } = configFrom(g, {
-        port: opts.port === undefined ? undefined : Number(opts.port),
+        // A non-numeric port is passed through as text so the config error shows what was typed.
+        port: opts.port === undefined ? undefined : /^\d+$/.test(opts.port) ? Number(opts.port) : opts.port,
         host: opts.host,
       });
       const app = await createApp({ config });

@@ -54,7 +54,15 @@ export class PostgresStore implements Store {
     const store = new PostgresStore(options);
     try {
       await store.ping();
-      await createMigrationsTable(store);
+      // Under the migration lock: two processes starting on a fresh database would otherwise race
+      // on CREATE TABLE IF NOT EXISTS, which PostgreSQL does not make atomic.
+      await createMigrationsTable({
+        tx: <T>(fn: (tx: Tx) => Promise<T>) =>
+          store.tx(async (tx) => {
+            await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(tx);
+            return fn(tx);
+          }),
+      });
     } catch (err) {
       await store.close();
       throw err;
