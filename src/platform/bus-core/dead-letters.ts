@@ -97,6 +97,39 @@ export class FailureStore {
     }));
   }
 
+  /** Whether any attempts are recorded for the group (events failing right now, or recently). */
+  async hasAttempts(group: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('keel_bus_attempts')
+      .select('event_id')
+      .where('group_name', '=', group)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** How many attempts each of these events has had so far. */
+  async priorAttempts(group: string, eventIds: readonly string[]): Promise<Map<string, number>> {
+    if (eventIds.length === 0) return new Map();
+    const rows = await this.store.db
+      .selectFrom('keel_bus_attempts')
+      .select(['event_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('group_name', '=', group)
+      .where('event_id', 'in', [...eventIds])
+      .groupBy('event_id')
+      .execute();
+    return new Map(rows.map((r) => [r.event_id as string, Number(r.n)]));
+  }
+
+  /** An event succeeded after failing: forget its attempts (inside the handler's transaction). */
+  async clearAttempts(tx: Tx, group: string, eventId: string): Promise<void> {
+    await tx
+      .deleteFrom('keel_bus_attempts')
+      .where('group_name', '=', group)
+      .where('event_id', '=', eventId)
+      .execute();
+  }
+
   /** Park an event (inside `tx`, together with its inbox record). */
   async deadLetter(tx: Tx, group: string, event: StoredEvent, attempts: AttemptRecord[]): Promise<void> {
     const now = this.clock.now().toISOString();

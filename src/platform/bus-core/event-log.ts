@@ -13,7 +13,7 @@ export const LOG_SEQUENCED = 'keel_log';
 /** Raised on PostgreSQL when rows await the sequencer. */
 export const LOG_APPENDED = 'keel_log_new';
 
-const INSERT_CHUNK = 500;
+const INSERT_CHUNK = 1000;
 
 export interface EventLogOptions {
   store: Store;
@@ -29,7 +29,85 @@ interface Row {
 }
 
 export function rowToEvent(row: Row): StoredEvent {
-  return { ...(JSON.parse(row.envelope) as CloudEvent), seq: Number(row.seq) };
+  const event = JSON.parse(row.envelope) as StoredEvent;
+  event.seq = Number(row.seq);
+  return event;
+}
+
+/** A stored event as the log holds it: the envelope is JSON text without `seq`. */
+export interface RawEvent {
+  seq: number;
+  id: string;
+  type: string;
+  partition: number;
+  envelope: string;
+}
+
+/** The JSON of `{ ...envelope, seq }`, built without parsing the envelope. */
+export function storedEventJson(e: RawEvent): string {
+  return `${e.envelope.slice(0, e.envelope.lastIndexOf('}'))},"seq":${e.seq}}`;
+}
+
+interface LogRow {
+  event_id: string;
+  type: string;
+  subject: string;
+  partition_key: string;
+  partition: number;
+  correlation_id: string;
+  time: string;
+  envelope: string;
+}
+
+function rowTuple(r: LogRow): unknown[] {
+  return [r.event_id, r.type, r.subject, r.partition_key, r.partition, r.correlation_id, r.time, r.envelope];
+}
+
+/**
+ * PostgreSQL: lock the partition keys (so two writers of one key become visible in the order they
+ * wrote it), then insert unnumbered rows for the sequencer. One parameter per chunk — a JSON array
+ * of row tuples — instead of eight per row: far less to build, compile and bind. Rows get their
+ * `id` in array order (ORDER BY the ordinality).
+ */
+async function insertPostgres(tx: Tx, rows: readonly LogRow[]): Promise<void> {
+  const keys = [...new Set(rows.map((r) => r.partition_key))];
+  await sql`SELECT pg_advisory_xact_lock(h) FROM (
+      SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(${keys}::text[]) AS k ORDER BY h
+    ) AS keys`.execute(tx);
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = JSON.stringify(rows.slice(i, i + INSERT_CHUNK).map(rowTuple));
+    await sql`INSERT INTO keel_event_log
+        (event_id, type, subject, partition_key, partition, correlation_id, time, envelope)
+      SELECT r->>0, r->>1, r->>2, r->>3, (r->>4)::int, r->>5, r->>6, r->>7
+      FROM json_array_elements(${chunk}::json) WITH ORDINALITY AS j(r, i) ORDER BY i`.execute(tx);
+  }
+}
+
+/**
+ * SQLite: one writer at a time, so insertion order is commit order and rows are numbered right
+ * here, continuing from the highest position, in the same statement as the insert. A single
+ * event binds its columns; a batch goes as one JSON parameter per chunk.
+ */
+async function insertSqlite(tx: Tx, rows: readonly LogRow[]): Promise<void> {
+  if (rows.length === 1) {
+    const r = rows[0]!;
+    await sql`INSERT INTO keel_event_log
+        (seq, event_id, type, subject, partition_key, partition, correlation_id, time, envelope)
+      VALUES ((SELECT COALESCE(MAX(seq), 0) FROM keel_event_log) + 1, ${r.event_id}, ${r.type},
+        ${r.subject}, ${r.partition_key}, ${r.partition}, ${r.correlation_id}, ${r.time}, ${r.envelope})`.execute(
+      tx,
+    );
+    return;
+  }
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = JSON.stringify(rows.slice(i, i + INSERT_CHUNK).map(rowTuple));
+    await sql`WITH base AS (SELECT COALESCE(MAX(seq), 0) AS m FROM keel_event_log)
+      INSERT INTO keel_event_log
+        (seq, event_id, type, subject, partition_key, partition, correlation_id, time, envelope)
+      SELECT base.m + j.key + 1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4,
+        j.value->>5, j.value->>6, j.value->>7
+      FROM base, json_each(${chunk}) AS j`.execute(tx);
+  }
 }
 
 /**
@@ -53,7 +131,7 @@ export class EventLog {
       throw KernelErrors.EVENT_SCHEMA_INVALID.create('append expects an array of events');
     if (inputs.length === 0) return [];
     const events = inputs.map((i) => buildEnvelope(i, this.o.registry, this.o.clock, context));
-    const rows = events.map((e) => {
+    const rows = events.map((e): LogRow => {
       const envelope = JSON.stringify(e);
       const bytes = Buffer.byteLength(envelope);
       if (bytes > this.o.maxEventBytes) {
@@ -79,31 +157,10 @@ export class EventLog {
     });
     const { store } = this.o;
     if (store.dialect === 'postgres') {
-      const keys = [...new Set(rows.map((r) => r.partition_key))];
-      await sql`SELECT pg_advisory_xact_lock(h) FROM (
-          SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(${keys}::text[]) AS k ORDER BY h
-        ) AS keys`.execute(tx);
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await tx
-          .insertInto('keel_event_log')
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .execute();
-      }
+      await insertPostgres(tx, rows);
       store.signal(tx, LOG_APPENDED);
     } else {
-      // One writer at a time: insertion order is commit order, so number the rows right here.
-      const { max } = await tx
-        .selectFrom('keel_event_log')
-        .select((eb) => eb.fn.max('seq').as('max'))
-        .executeTakeFirstOrThrow();
-      let seq = Number(max ?? 0);
-      const numbered = rows.map((r) => ({ ...r, seq: ++seq }));
-      for (let i = 0; i < numbered.length; i += INSERT_CHUNK) {
-        await tx
-          .insertInto('keel_event_log')
-          .values(numbered.slice(i, i + INSERT_CHUNK))
-          .execute();
-      }
+      await insertSqlite(tx, rows);
       store.signal(tx, LOG_SEQUENCED);
     }
     return events;
@@ -151,16 +208,30 @@ export class EventLog {
     return rows.map(rowToEvent);
   }
 
-  /** Sequenced events of every partition after `afterSeq` (the relay's read). */
+  /** Sequenced events of every partition after `afterSeq`. */
   async readAll(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return (await this.readAllRaw(afterSeq, limit)).map(rowToEvent);
+  }
+
+  /**
+   * The relay's read: like `readAll`, but the stored JSON is not parsed — the relay forwards it
+   * as it is, with what it needs for routing alongside.
+   */
+  async readAllRaw(afterSeq: number, limit: number): Promise<RawEvent[]> {
     const rows = await this.o.store.db
       .selectFrom('keel_event_log')
-      .select(['seq', 'envelope'])
+      .select(['seq', 'event_id', 'type', 'partition', 'envelope'])
       .where('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(limit)
       .execute();
-    return rows.map(rowToEvent);
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      id: r.event_id as string,
+      type: r.type as string,
+      partition: Number(r.partition),
+      envelope: r.envelope as string,
+    }));
   }
 
   async head(): Promise<number> {

@@ -1,7 +1,12 @@
+import { sql } from 'kysely';
 import type { StoredEvent } from '../../kernel/events.js';
-import type { Tx } from '../../kernel/ports/store.js';
+import type { Dialect, Tx } from '../../kernel/ports/store.js';
 
 export type InboxOutcome = 'handled' | 'dead_lettered';
+
+interface Claimed {
+  event_id: string;
+}
 
 /**
  * Claim events for a group inside the handler's transaction. Returns the ids not seen before:
@@ -11,21 +16,27 @@ export type InboxOutcome = 'handled' | 'dead_lettered';
  */
 export async function claimInbox(
   tx: Tx,
+  dialect: Dialect,
   group: string,
   events: readonly StoredEvent[],
   now: string,
   outcome: InboxOutcome = 'handled',
 ): Promise<Set<string>> {
   if (events.length === 0) return new Set();
-  const rows = await tx
-    .insertInto('keel_bus_inbox')
-    .values(
-      events.map((e) => ({ group_name: group, event_id: e.id, seq: e.seq, outcome, processed_at: now })),
-    )
-    .onConflict((oc) => oc.columns(['group_name', 'event_id']).doNothing())
-    .returning('event_id')
-    .execute();
-  return new Set(rows.map((r) => r.event_id as string));
+  // One parameter for the batch (a JSON array of [id, seq]) rather than five per event.
+  const claims = JSON.stringify(events.map((e) => [e.id, e.seq]));
+  const statement =
+    dialect === 'postgres'
+      ? sql<Claimed>`INSERT INTO keel_bus_inbox (group_name, event_id, seq, outcome, processed_at)
+          SELECT ${group}, c->>0, (c->>1)::bigint, ${outcome}, ${now}
+          FROM json_array_elements(${claims}::json) AS c
+          ON CONFLICT (group_name, event_id) DO NOTHING RETURNING event_id`
+      : sql<Claimed>`INSERT INTO keel_bus_inbox (group_name, event_id, seq, outcome, processed_at)
+          SELECT ${group}, c.value->>0, c.value->>1, ${outcome}, ${now}
+          FROM json_each(${claims}) AS c WHERE true
+          ON CONFLICT (group_name, event_id) DO NOTHING RETURNING event_id`;
+  const result = await statement.execute(tx);
+  return new Set(result.rows.map((r) => r.event_id));
 }
 
 /** Forget a group's processed events from a position on (replay). */

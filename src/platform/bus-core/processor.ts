@@ -69,6 +69,9 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * parked as a dead letter — in the same transaction as its inbox record, so it is parked once.
  */
 export class Processor {
+  /** Unknown until first asked; true once this group has recorded a failed attempt. */
+  private mayHaveFailures: boolean | undefined;
+
   constructor(
     private readonly sub: Subscription,
     private readonly settings: ProcessorSettings,
@@ -79,25 +82,43 @@ export class Processor {
   async process(batch: readonly Delivery[], signal: AbortSignal): Promise<void> {
     if (batch.length === 0) return;
     const started = performance.now();
-    try {
-      await this.runHandlers(
-        batch.map((d) => d.event),
-        1,
-      );
-      for (const d of batch) d.ack();
-      this.deps.observer?.handled?.(
-        this.sub.group,
-        batch.map((d) => d.event),
-        performance.now() - started,
-      );
-      return;
-    } catch (err) {
-      if (batch.length === 1) return this.retryOne(batch[0]!, err, signal);
+    const prior = await this.priorAttempts(batch);
+    if (prior.size === 0) {
+      try {
+        await this.runHandlers(
+          batch.map((d) => d.event),
+          1,
+        );
+        for (const d of batch) d.ack();
+        this.deps.observer?.handled?.(
+          this.sub.group,
+          batch.map((d) => d.event),
+          performance.now() - started,
+        );
+        return;
+      } catch (err) {
+        if (batch.length === 1) return this.retryOne(batch[0]!, err, signal, 0);
+      }
     }
+    // A failed batch, or one holding events that failed before (maybe in an earlier process):
+    // one event at a time, each continuing its own attempt count.
     for (const d of batch) {
       if (signal.aborted) return;
-      await this.retryOne(d, undefined, signal);
+      await this.retryOne(d, undefined, signal, prior.get(d.event.id) ?? 0);
     }
+  }
+
+  /**
+   * Attempts already recorded for these events (across restarts). Read only while this group may
+   * have failing events: none recorded when it started, none recorded since, means no query.
+   */
+  private async priorAttempts(batch: readonly Delivery[]): Promise<Map<string, number>> {
+    this.mayHaveFailures ??= await this.deps.failures.hasAttempts(this.sub.group);
+    if (!this.mayHaveFailures) return new Map();
+    return this.deps.failures.priorAttempts(
+      this.sub.group,
+      batch.map((d) => d.event.id),
+    );
   }
 
   /** Run the handler for `events` in one transaction; only events new to the inbox are handled. */
@@ -111,8 +132,9 @@ export class Processor {
     const ms = this.settings.handlerTimeoutMs;
     await store.tx(async (tx) => {
       if (beforeClaim) await beforeClaim(tx);
-      const fresh = await claimInbox(tx, group, events, clock.now().toISOString());
-      const todo = events.filter((e) => fresh.has(e.id));
+      const fresh = await claimInbox(tx, store.dialect, group, events, clock.now().toISOString());
+      // An id passes once even if the batch holds it twice (a message republished after the dedup window).
+      const todo = events.filter((e) => fresh.delete(e.id));
       if (todo.length === 0) return;
       if (this.sub.handleBatch) {
         const ctx: BatchContext = {
@@ -168,15 +190,25 @@ export class Processor {
     }
   }
 
-  private async retryOne(d: Delivery, firstError: unknown, signal: AbortSignal): Promise<void> {
+  private async retryOne(
+    d: Delivery,
+    firstError: unknown,
+    signal: AbortSignal,
+    prior: number,
+  ): Promise<void> {
     const { failures, log } = this.deps;
     const group = this.sub.group;
     let error = firstError;
-    let attempt = 1;
+    let attempt = prior + 1;
     for (;;) {
       if (error === undefined) {
         try {
-          await this.runHandlers([d.event], attempt);
+          // Succeeding after failures: its attempt records go with the same transaction.
+          await this.runHandlers(
+            [d.event],
+            attempt,
+            attempt > 1 ? (tx) => failures.clearAttempts(tx, group, d.event.id) : undefined,
+          );
           d.ack();
           return;
         } catch (err) {
@@ -186,6 +218,7 @@ export class Processor {
       const message = describeThrown(error);
       const code = error instanceof DomainError ? error.code : undefined;
       this.deps.observer?.failed?.(group, d.event, message);
+      this.mayHaveFailures = true;
       const history = await failures.recordAttempt(group, d.event, message, code);
       log.warn(
         { group, eventId: d.event.id, type: d.event.type, attempt: history.length, err: message },
@@ -195,6 +228,7 @@ export class Processor {
         await this.deps.store.tx(async (tx) => {
           const fresh = await claimInbox(
             tx,
+            this.deps.store.dialect,
             group,
             [d.event],
             this.deps.clock.now().toISOString(),

@@ -29,7 +29,15 @@ export interface Jet {
 
 /** Connect (reconnecting forever once connected) and make sure the event stream exists. */
 export async function connectJetStream(s: StreamSettings, name: string): Promise<Jet> {
-  const nc = await connect({ servers: s.servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const nc = await connect({
+    servers: s.servers,
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    // Otherwise every request (each JetStream publish) builds Error objects up front just to keep
+    // the caller's stack for a failure that almost never comes: a large share of the relay's CPU.
+    noAsyncTraces: true,
+  });
   try {
     const jsm = await jetstreamManager(nc);
     const wanted = {

@@ -164,7 +164,7 @@ class NatsSource implements PartitionSource {
       for await (const msg of this.messages) {
         let event: StoredEvent;
         try {
-          event = JSON.parse(new TextDecoder().decode(msg.data)) as StoredEvent;
+          event = JSON.parse(msg.string()) as StoredEvent;
         } catch {
           this.o.log.error(
             { subject: msg.subject, seq: msg.seq },

@@ -1,8 +1,7 @@
 import { headers } from '@nats-io/nats-core';
 import type { Clock } from '../../kernel/clock.js';
 import type { Store } from '../../kernel/ports/store.js';
-import { partitionOf } from '../bus-core/envelope.js';
-import type { EventLog } from '../bus-core/event-log.js';
+import { type EventLog, storedEventJson } from '../bus-core/event-log.js';
 import type { Jet } from './nats-connection.js';
 import { subjectFor } from './nats-connection.js';
 
@@ -36,7 +35,7 @@ export class Relay {
   /** Publish the next batch; true if a full batch went out (more may be waiting). */
   async relayOnce(): Promise<boolean> {
     const from = await this.position();
-    const events = await this.eventLog.readAll(from, RELAY_BATCH);
+    const events = await this.eventLog.readAllRaw(from, RELAY_BATCH);
     if (events.length === 0) return false;
     const { js } = this.jet();
     await Promise.all(
@@ -44,11 +43,11 @@ export class Relay {
         const h = headers();
         h.set('Keel-Seq', String(e.seq));
         h.set('Ce-Type', e.type);
-        return js.publish(
-          subjectFor(this.prefix, partitionOf(e.partitionkey, this.eventLog.partitions), e.type),
-          JSON.stringify(e),
-          { msgID: e.id, headers: h },
-        );
+        // The stored envelope plus its position: the same JSON as the parsed event re-serialized.
+        return js.publish(subjectFor(this.prefix, e.partition, e.type), storedEventJson(e), {
+          msgID: e.id,
+          headers: h,
+        });
       }),
     );
     const to = events.at(-1)!.seq;

@@ -35,6 +35,9 @@ export class PostgresStore implements Store {
   private listening = new Set<string>();
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private notifier: Promise<pg.Client> | undefined;
+  private readonly notifying = new Map<string, { again: boolean }>();
+  private readonly notifyRuns = new Set<Promise<void>>();
   private readonly log: Logger;
 
   private constructor(private readonly options: PostgresStoreOptions) {
@@ -80,7 +83,6 @@ export class PostgresStore implements Store {
       try {
         const v = await this.scope.run(guard, tx, () => withTimeout(fn(tx), options.timeoutMs));
         guard.close();
-        for (const channel of guard.signals) await sql`SELECT pg_notify(${channel}, '')`.execute(conn);
         await sql`COMMIT`.execute(conn);
         return v;
       } catch (err) {
@@ -96,9 +98,63 @@ export class PostgresStore implements Store {
         // after-commit hooks are wake-ups; never fail a committed transaction
       }
     }
-    // Listeners in this process hear NOTIFY too; also wake them directly to save a round trip.
-    for (const channel of guard.signals) this.emitter.emit(channel);
+    // Listeners in this process are woken directly; other processes by a NOTIFY sent after the
+    // commit. (A NOTIFY inside the transaction would take PostgreSQL's database-wide notify lock
+    // at commit and hold it through the WAL flush: every signalling transaction — every append —
+    // would commit one at a time, a few hundred per second.)
+    for (const channel of guard.signals) {
+      this.emitter.emit(channel);
+      this.notifyOthers(channel);
+    }
     return value;
+  }
+
+  /**
+   * NOTIFY `channel` on a connection of its own, coalesced: at most one in flight per channel and
+   * one more after it, however many transactions signalled meanwhile. Signals are wake-ups: if
+   * one is lost (connection trouble, a crash right after commit), listeners' safety poll catches up.
+   */
+  private notifyOthers(channel: string): void {
+    const pending = this.notifying.get(channel);
+    if (pending) {
+      pending.again = true;
+      return;
+    }
+    const state = { again: false };
+    this.notifying.set(channel, state);
+    const run = (async () => {
+      try {
+        do {
+          state.again = false;
+          const client = await this.notifyClient();
+          await client.query('SELECT pg_notify($1, $2)', [channel, '']);
+        } while (state.again && !this.closed);
+      } catch (err) {
+        this.log.debug({ err: (err as Error).message, channel }, 'NOTIFY failed; listeners will poll');
+        const c = this.notifier;
+        this.notifier = undefined;
+        void c?.then((client) => client.end()).catch(() => {});
+      } finally {
+        this.notifying.delete(channel);
+      }
+    })();
+    this.notifyRuns.add(run);
+    void run.finally(() => this.notifyRuns.delete(run));
+  }
+
+  private notifyClient(): Promise<pg.Client> {
+    if (!this.notifier) {
+      const client = new pg.Client({ connectionString: this.options.url, application_name: 'keel-notify' });
+      client.on('error', () => {
+        if (this.notifier === connected) this.notifier = undefined;
+      });
+      const connected = client.connect().then(() => client);
+      connected.catch(() => {
+        if (this.notifier === connected) this.notifier = undefined;
+      });
+      this.notifier = connected;
+    }
+    return this.notifier;
   }
 
   afterCommit(tx: Tx, fn: () => void): void {
@@ -148,6 +204,10 @@ export class PostgresStore implements Store {
     const l = this.listener;
     this.listener = undefined;
     await l?.end().catch(() => {});
+    await Promise.all(this.notifyRuns);
+    const n = this.notifier;
+    this.notifier = undefined;
+    await n?.then((client) => client.end()).catch(() => {});
     await this.db.destroy();
   }
 

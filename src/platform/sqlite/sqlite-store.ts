@@ -1,9 +1,11 @@
 import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { type FSWatcher, mkdirSync, watch } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement, sql } from 'kysely';
 import type { AppliedMigration, MigrationSet, Store, Tx, TxOptions } from '../../kernel/ports/store.js';
 import { createMigrationsTable, runMigrations } from '../store-common/migrator.js';
 import { TxGuard } from '../store-common/tx-guard.js';
@@ -15,6 +17,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Most logical transactions folded into one commit. */
   maxGroupSize?: number;
+  /** Checkpoint the WAL from a worker thread rather than inside commits (default true). */
+  backgroundCheckpoint?: boolean;
 }
 
 interface Job {
@@ -50,6 +54,8 @@ export class SqliteStore implements Store {
   private watcher: FSWatcher | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private lastCounters = new Map<string, number>();
+  private checkpointer: Worker | undefined;
+  private readonly control: ControlStatements;
 
   constructor(private readonly options: SqliteStoreOptions) {
     const memory = options.file === ':memory:';
@@ -62,13 +68,23 @@ export class SqliteStore implements Store {
     this.writerDb.exec(
       'CREATE TABLE IF NOT EXISTS keel_signals (channel TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)',
     );
-    this.writer = new Kysely({ dialect: new SqliteDialect({ database: this.writerDb }) });
+    this.control = prepareControl(this.writerDb);
+    this.writer = new Kysely({ dialect: new SqliteDialect({ database: new StatementCache(this.writerDb) }) });
     if (memory) {
       this.db = this.writer;
     } else {
       this.readerDb = new Database(options.file, { readonly: true });
       this.readerDb.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-      this.db = new Kysely({ dialect: new SqliteDialect({ database: this.readerDb }) });
+      this.db = new Kysely({ dialect: new SqliteDialect({ database: new StatementCache(this.readerDb) }) });
+      if (options.backgroundCheckpoint !== false) {
+        // If the worker ends early, the writer goes back to checkpointing at SQLite's default.
+        this.checkpointer = startCheckpointer(options.file, () => {
+          this.checkpointer = undefined;
+          if (!this.closed) this.writerDb.pragma('wal_autocheckpoint = 1000');
+        });
+        // The writer checkpoints itself only if the background one falls far behind (or is gone).
+        if (this.checkpointer) this.writerDb.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      }
     }
     this.maxGroupSize = options.maxGroupSize ?? 512;
     this.emitter.setMaxListeners(0);
@@ -128,6 +144,7 @@ export class SqliteStore implements Store {
     while (this.draining || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     this.watcher?.close();
     if (this.watchTimer) clearTimeout(this.watchTimer);
+    if (this.checkpointer) await stopCheckpointer(this.checkpointer);
     await this.writer.destroy();
     if (this.db !== this.writer) await this.db.destroy();
   }
@@ -137,6 +154,10 @@ export class SqliteStore implements Store {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, this.maxGroupSize);
         await this.commitGroup(group);
+        // better-sqlite3 is synchronous, so a busy queue would otherwise keep the event loop in
+        // microtasks for as long as writers keep coming: timers (lease renewals, wake-ups) and
+        // I/O (requests, readers' signals) get their turn between two groups.
+        if (this.queue.length > 0) await new Promise<void>((r) => setImmediate(r));
       }
     } finally {
       this.draining = false;
@@ -145,35 +166,42 @@ export class SqliteStore implements Store {
 
   private async commitGroup(group: Job[]): Promise<void> {
     const outcomes: { job: Job; guard: TxGuard; ok: boolean; value: unknown }[] = [];
+    const channels = new Set<string>();
     try {
+      // The statements that frame the group run directly on the writer's connection (which this
+      // holds for the whole group): the same connection Kysely uses, without its per-query work.
+      const control = this.control;
       await this.writer.connection().execute(async (conn) => {
-        await sql`BEGIN IMMEDIATE`.execute(conn);
+        control.begin.run();
         try {
           for (const job of group) {
             const guard = new TxGuard();
             const tx = conn.withPlugin(guard);
-            await sql`SAVEPOINT keel_tx`.execute(conn);
+            control.savepoint.run();
             try {
               const value = await job.context.runInAsyncScope(() =>
                 this.scope.run(guard, tx, () => withTimeout(job.fn(tx), job.timeoutMs)),
               );
               guard.close();
-              for (const channel of guard.signals) {
-                await sql`INSERT INTO keel_signals (channel, n) VALUES (${channel}, 1)
-                  ON CONFLICT (channel) DO UPDATE SET n = n + 1`.execute(conn);
-              }
-              await sql`RELEASE keel_tx`.execute(conn);
+              control.release.run();
+              for (const channel of guard.signals) channels.add(channel);
               outcomes.push({ job, guard, ok: true, value });
             } catch (err) {
               guard.close();
-              await sql`ROLLBACK TO keel_tx`.execute(conn);
-              await sql`RELEASE keel_tx`.execute(conn);
+              control.rollbackTo.run();
+              control.release.run();
               outcomes.push({ job, guard, ok: false, value: err });
             }
           }
-          await sql`COMMIT`.execute(conn);
+          // Other processes notice signals by a counter changing: once per commit is enough.
+          for (const channel of channels) control.signal.run(channel);
+          control.commit.run();
         } catch (err) {
-          await sql`ROLLBACK`.execute(conn).catch(() => {});
+          try {
+            if (this.writerDb.inTransaction) control.rollback.run();
+          } catch {
+            // already rolled back by SQLite itself
+          }
           throw err;
         }
       });
@@ -182,13 +210,11 @@ export class SqliteStore implements Store {
       for (const job of group) job.reject(err);
       return;
     }
-    const channels = new Set<string>();
     for (const o of outcomes) {
       if (!o.ok) {
         o.job.reject(o.value);
         continue;
       }
-      for (const c of o.guard.signals) channels.add(c);
       for (const fn of o.guard.afterCommit) runHook(fn);
       o.job.resolve(o.value);
     }
@@ -230,6 +256,122 @@ export class SqliteStore implements Store {
     } catch {
       // A busy or checkpointing database: the next change (or the safety poll) catches up.
     }
+  }
+}
+
+interface ControlStatements {
+  begin: Database.Statement;
+  commit: Database.Statement;
+  rollback: Database.Statement;
+  savepoint: Database.Statement;
+  release: Database.Statement;
+  rollbackTo: Database.Statement;
+  signal: Database.Statement;
+}
+
+function prepareControl(db: Database.Database): ControlStatements {
+  return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT keel_tx'),
+    release: db.prepare('RELEASE keel_tx'),
+    rollbackTo: db.prepare('ROLLBACK TO keel_tx'),
+    signal: db.prepare(
+      'INSERT INTO keel_signals (channel, n) VALUES (?, 1) ON CONFLICT (channel) DO UPDATE SET n = n + 1',
+    ),
+  };
+}
+
+/** SQLite's own default is 1000 pages; the writer only falls back to it well past that. */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+
+/**
+ * The worker: every 100 ms, a PASSIVE checkpoint on its own connection (copy what the WAL holds
+ * into the database file and fsync it; never blocks the writer or readers). Plain CommonJS, so it
+ * runs the same under any loader.
+ */
+const CHECKPOINT_WORKER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 100');
+db.pragma('synchronous = FULL');
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // busy or I/O trouble: the next round, or the writer's backstop, catches up
+  }
+}, 100);
+parentPort.once('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+/**
+ * With synchronous=FULL, SQLite's automatic checkpoint copies the WAL into the database file and
+ * fsyncs it inside whichever commit crossed the threshold, on the event loop (better-sqlite3 is
+ * synchronous): a stall of many milliseconds every few commits under load. A worker thread with
+ * its own connection does it instead. Durability is unchanged: every commit is already durable in
+ * the WAL. Returns undefined if a worker cannot be started (the writer then checkpoints as usual).
+ */
+function startCheckpointer(file: string, onExit: () => void): Worker | undefined {
+  try {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { file, driver } });
+    worker.unref();
+    worker.on('error', () => {});
+    worker.once('exit', onExit);
+    return worker;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ask the checkpointer to close its connection and exit; terminate it if it does not. */
+async function stopCheckpointer(worker: Worker): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.postMessage('close');
+  const timer = setTimeout(() => void worker.terminate(), 2000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Kysely's SQLite driver prepares every query it runs; preparing costs more than running a small
+ * statement. This keeps the prepared statements by SQL text (least recently used dropped past
+ * `max`). A statement still being iterated (a streaming read) is busy, so a fresh one is prepared
+ * for anyone else who needs the same SQL meanwhile.
+ */
+class StatementCache implements SqliteDatabase {
+  private readonly cache = new Map<string, Database.Statement>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly max = 256,
+  ) {}
+
+  prepare(text: string): SqliteStatement {
+    const hit = this.cache.get(text);
+    if (hit && !hit.busy) {
+      this.cache.delete(text);
+      this.cache.set(text, hit);
+      return hit;
+    }
+    const stmt = this.db.prepare(text);
+    if (!hit) {
+      this.cache.set(text, stmt);
+      if (this.cache.size > this.max) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return stmt;
+  }
+
+  close(): void {
+    this.cache.clear();
+    this.db.close();
   }
 }
 
