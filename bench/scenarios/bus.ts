@@ -1,0 +1,133 @@
+import type { Figure, Scenario, ScenarioContext } from '../scenario.js';
+import { figures } from '../scenario.js';
+import { collectGarbage, RssSampler } from '../support/rss.js';
+import { missingServices, sweepLeftovers } from '../support/services.js';
+import { BUS_BACKENDS, type BusBackend, productionSettings } from './bus-fixture.js';
+import { type LatencyPlan, measureLatency } from './bus-latency.js';
+import { measureThroughput, type ThroughputPlan } from './bus-throughput.js';
+import { measurePgBoss, type PgBossPlan } from './pg-boss.js';
+
+const NAME = 'bus';
+const RATE = 5000;
+
+interface Plan {
+  throughput: ThroughputPlan;
+  latency: LatencyPlan;
+  pgBoss: PgBossPlan;
+}
+
+function plan(quick: boolean): Plan {
+  const { bus, poolSize } = productionSettings();
+  const events = quick ? 5_000 : 100_000;
+  return {
+    throughput: { events, batch: 500, producers: 4, keys: 1000 },
+    latency: {
+      rate: RATE,
+      tickMs: 10,
+      warmupS: quick ? 0.5 : 1,
+      durationS: quick ? 2 : 10,
+      drainS: quick ? 5 : 30,
+      keys: 1000,
+    },
+    // The same volume, batches and producers; as many workers as the bus has lanes per group.
+    pgBoss: { jobs: events, batch: 500, producers: 4, workers: bus.concurrency, fetchBatch: 500, poolSize },
+  };
+}
+
+function needs(backend: string): { pg?: boolean; nats?: boolean } {
+  if (backend === 'sqlite') return {};
+  if (backend === 'postgres+nats') return { pg: true, nats: true };
+  return { pg: true };
+}
+
+/** Run `fn` with this backend's peak RSS sampled, garbage of the previous one collected first. */
+async function sampled<T>(fn: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
+  collectGarbage();
+  const rss = new RssSampler().start();
+  try {
+    const value = await fn();
+    return { value, peakMb: rss.stop() };
+  } finally {
+    rss.stop();
+  }
+}
+
+/** One backend failing is reported and the others still run. */
+async function guarded(
+  backend: string,
+  ctx: ScenarioContext,
+  fn: () => Promise<Figure[]>,
+): Promise<Figure[]> {
+  try {
+    return await fn();
+  } catch (err) {
+    ctx.fail(backend, err);
+    return [];
+  }
+}
+
+async function runBusBackend(backend: BusBackend, p: Plan, ctx: ScenarioContext): Promise<Figure[]> {
+  const fig = figures(NAME, backend);
+  const { value, peakMb } = await sampled(async () => {
+    ctx.log(`${backend}: throughput, ${p.throughput.events} events…`);
+    const t = await measureThroughput(backend, p.throughput, ctx.log);
+    ctx.log(`${backend}: ${Math.round(t.eventsPerS)} events/s end to end`);
+    ctx.log(`${backend}: latency at ${RATE}/s offered for ${p.latency.durationS} s…`);
+    const l = await measureLatency(backend, p.latency, ctx.log);
+    return { t, l };
+  });
+  const { t, l } = value;
+  return [
+    fig('events_per_s', t.eventsPerS, '1/s'),
+    fig('appended_per_s', t.appendedPerS, '1/s'),
+    fig(`p50_ms_at_${RATE}`, l.p50, 'ms'),
+    fig(`p99_ms_at_${RATE}`, l.p99, 'ms'),
+    fig(`max_ms_at_${RATE}`, l.max, 'ms'),
+    fig(`offered_per_s_at_${RATE}`, l.offeredPerS, '1/s'),
+    fig(`unfinished_at_${RATE}`, l.unfinished, 'events'),
+    fig('peak_rss_mb', peakMb, 'MB'),
+  ];
+}
+
+async function runPgBoss(p: Plan, ctx: ScenarioContext): Promise<Figure[]> {
+  const fig = figures(NAME, 'pg-boss');
+  ctx.log(`pg-boss: ${p.pgBoss.jobs} jobs…`);
+  const { value, peakMb } = await sampled(() => measurePgBoss(p.pgBoss, ctx.log));
+  ctx.log(`pg-boss: ${Math.round(value)} jobs/s`);
+  return [fig('jobs_per_s', value, '1/s'), fig('peak_rss_mb', peakMb, 'MB')];
+}
+
+export const busScenario: Scenario = {
+  name: NAME,
+  description:
+    'event bus: end-to-end events/s, append-to-handled latency at 5,000/s offered, peak RSS; pg-boss side by side',
+  backends: [...BUS_BACKENDS, 'pg-boss'],
+  targets: [
+    { backend: 'sqlite', metric: 'events_per_s', op: '>=', value: 20_000 },
+    { backend: 'sqlite', metric: `p99_ms_at_${RATE}`, op: '<', value: 50 },
+    { backend: 'postgres+nats', metric: 'events_per_s', op: '>=', value: 10_000 },
+  ],
+  async run(ctx) {
+    const p = plan(ctx.quick);
+    await sweepLeftovers();
+    const wanted = (b: string) => !ctx.backends || ctx.backends.includes(b);
+    const out: Figure[] = [];
+    for (const backend of BUS_BACKENDS) {
+      if (!wanted(backend)) continue;
+      const missing = await missingServices(needs(backend));
+      if (missing) ctx.skip(backend, missing);
+      else out.push(...(await guarded(backend, ctx, () => runBusBackend(backend, p, ctx))));
+    }
+    if (wanted('pg-boss')) {
+      const missing = await missingServices({ pg: true });
+      if (missing) ctx.skip('pg-boss', missing);
+      else out.push(...(await guarded('pg-boss', ctx, () => runPgBoss(p, ctx))));
+    }
+    const boss = out.find((f) => f.backend === 'pg-boss' && f.metric === 'jobs_per_s');
+    for (const backend of ['postgres', 'postgres+nats']) {
+      const keel = out.find((f) => f.backend === backend && f.metric === 'events_per_s');
+      if (boss && keel) out.push(figures(NAME, backend)('ratio_vs_pg_boss', keel.value / boss.value, 'x'));
+    }
+    return out;
+  },
+};

@@ -1,0 +1,5 @@
+import type { Scenario } from '../scenario.js';
+import { busScenario } from './bus.js';
+
+/** Every scenario `npm run bench` knows, in the order they run. Add new ones here. */
+export const SCENARIOS: readonly Scenario[] = [busScenario];

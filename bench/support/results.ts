@@ -1,0 +1,94 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Figure } from '../scenario.js';
+import { currentLoad, type Machine } from './machine.js';
+import type { Skipped, Verdict } from './table.js';
+
+export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+
+export interface ScenarioRecord {
+  ranAt: string;
+  durationS: number;
+  /** 1-minute load average before and after the scenario ran. */
+  load: [number, number];
+  quick: boolean;
+  figures: Figure[];
+  skipped: Omit<Skipped, 'scenario'>[];
+  targets: { backend: string; metric: string; op: string; value: number; actual: number; met: boolean }[];
+  error?: string;
+}
+
+export interface ResultsFile {
+  date: string;
+  machine: Machine;
+  scenarios: Record<string, ScenarioRecord>;
+}
+
+/** Local date as YYYY-MM-DD. */
+export function today(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+export function toRecord(
+  scenario: string,
+  started: Date,
+  loadBefore: number,
+  quick: boolean,
+  figures: Figure[],
+  skipped: readonly Skipped[],
+  verdicts: readonly Verdict[],
+  error?: string,
+): ScenarioRecord {
+  return {
+    ranAt: started.toISOString(),
+    durationS: Math.round((Date.now() - started.getTime()) / 100) / 10,
+    load: [loadBefore, currentLoad()],
+    quick,
+    figures,
+    skipped: skipped
+      .filter((s) => s.scenario === scenario)
+      .map(({ backend, reason }) => ({ backend, reason })),
+    targets: verdicts.map((v) => ({
+      backend: v.target.backend,
+      metric: v.target.metric,
+      op: v.target.op,
+      value: v.target.value,
+      actual: v.figure.value,
+      met: v.met,
+    })),
+    ...(error ? { error } : {}),
+  };
+}
+
+/**
+ * Write the day's results file. Scenarios run again replace their earlier entry of the day; the
+ * others are kept. Quick runs go to a separate file so they never replace a full run's figures.
+ */
+export function saveResults(
+  machine: Machine,
+  quick: boolean,
+  records: Record<string, ScenarioRecord>,
+): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const date = today();
+  const file = join(RESULTS_DIR, `${date}${quick ? '.quick' : ''}.json`);
+  let previous: ResultsFile | undefined;
+  if (existsSync(file)) {
+    try {
+      previous = JSON.parse(readFileSync(file, 'utf8')) as ResultsFile;
+    } catch {
+      previous = undefined;
+    }
+  }
+  const content: ResultsFile = {
+    date,
+    machine,
+    scenarios: { ...(previous?.scenarios ?? {}), ...records },
+  };
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`);
+  renameSync(tmp, file);
+  return file;
+}
