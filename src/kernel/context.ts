@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
 import { newId } from './ids.js';
+import { poolRandomHex } from './random.js';
 
 /**
  * The ambient context of the operation in progress: who is acting and which business transaction
@@ -33,7 +33,7 @@ export function contextOrNew(actor = 'system:unknown'): OperationContext {
 
 /** A new W3C traceparent (version 00, sampled). */
 export function newTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+  return `00-${poolRandomHex(16)}-${poolRandomHex(8)}-01`;
 }
 
 const TRACEPARENT_RE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -42,7 +42,7 @@ const TRACEPARENT_RE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 export function childTraceparent(parent: string | undefined): string {
   const m = parent ? TRACEPARENT_RE.exec(parent) : null;
   if (!m || /^0+$/.test(m[1]!)) return newTraceparent();
-  return `00-${m[1]}-${randomBytes(8).toString('hex')}-${m[3]}`;
+  return `00-${m[1]}-${poolRandomHex(8)}-${m[3]}`;
 }
 
 export function isTraceparent(v: unknown): v is string {

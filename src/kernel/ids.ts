@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { poolRandomBytes } from './random.js';
 
 /**
  * Prefixed, time-sortable identifiers: `ord_01jdx3…` (prefix + 26 chars of a ULID in lowercase
@@ -23,7 +23,7 @@ function incrementRandom(bytes: Uint8Array): Uint8Array {
     next[i] = 0;
   }
   // 80 bits overflowed within one millisecond: practically impossible; fresh randomness keeps ids unique.
-  return new Uint8Array(randomBytes(10));
+  return new Uint8Array(poolRandomBytes(10));
 }
 
 function encodeTime(ms: number): string {
@@ -60,7 +60,7 @@ export function newId(prefix: string, nowMs: number = Date.now()): string {
     lastRandom = incrementRandom(lastRandom);
   } else {
     lastMs = nowMs;
-    lastRandom = new Uint8Array(randomBytes(10));
+    lastRandom = new Uint8Array(poolRandomBytes(10));
   }
   return `${prefix}_${encodeTime(lastMs)}${encodeRandom(lastRandom)}`;
 }
@@ -79,4 +79,9 @@ export function idTime(id: string): Date {
   let ms = 0;
   for (const ch of m[2]!.slice(0, 10)) ms = ms * 32 + ALPHABET.indexOf(ch);
   return new Date(ms);
+}
+
+/** The smallest id with this prefix created at or after `ms`: a range bound for "since a time". */
+export function idLowerBound(prefix: string, ms: number): string {
+  return `${prefix}_${encodeTime(Math.max(0, ms))}${'0'.repeat(16)}`;
 }

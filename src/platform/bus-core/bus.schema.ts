@@ -51,7 +51,7 @@ export const busMigrations: MigrationSet = {
           .on('keel_event_log')
           .columns(['subject', 'seq'])
           .execute();
-        await db.schema.createIndex('keel_event_log_time').on('keel_event_log').columns(['time']).execute();
+        // No index on `time`: ids are time-sortable, so the event_id index answers "from a time".
         if (dialect === 'postgres') {
           // Only the not-yet-sequenced rows: the sequencer's work queue stays tiny.
           await db.schema
@@ -85,11 +85,6 @@ export const busMigrations: MigrationSet = {
           .createIndex('keel_bus_inbox_seq')
           .on('keel_bus_inbox')
           .columns(['group_name', 'seq'])
-          .execute();
-        await db.schema
-          .createIndex('keel_bus_inbox_time')
-          .on('keel_bus_inbox')
-          .columns(['processed_at'])
           .execute();
         await db.schema
           .createTable('keel_bus_groups')

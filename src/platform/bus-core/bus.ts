@@ -11,6 +11,7 @@ import { BusAdminImpl } from './admin.js';
 import { GroupConsumer } from './consumer.js';
 import { FailureStore } from './dead-letters.js';
 import { EventLog, LOG_APPENDED } from './event-log.js';
+import { pruneBusBookkeeping } from './maintenance.js';
 import { type BusObserver, Processor } from './processor.js';
 import { Singleton } from './singleton.js';
 import type { Transport } from './transport.js';
@@ -28,6 +29,8 @@ export interface BusSettings {
   leaseMs: number;
   pollMs: number;
   shutdownTimeoutMs: number;
+  /** Processed-event records and old attempt records are pruned after this many days (default 7). */
+  inboxRetentionDays?: number;
 }
 
 export interface BusOptions {
@@ -41,6 +44,7 @@ export interface BusOptions {
   observer?: BusObserver;
 }
 
+const MAINTENANCE_MS = 60 * 60_000;
 const GROUP_RE = /^[a-z][a-z0-9._-]{0,99}$/;
 
 /**
@@ -57,6 +61,7 @@ export class Bus implements EventBus {
   private readonly subs = new Map<string, Subscription>();
   private readonly consumers: GroupConsumer[] = [];
   private sequencer: Singleton | undefined;
+  private maintenance: NodeJS.Timeout | undefined;
   private state: 'new' | 'started' | 'stopped' = 'new';
 
   constructor(private readonly o: BusOptions) {
@@ -187,6 +192,13 @@ export class Bus implements EventBus {
       this.consumers.push(consumer);
     }
     await Promise.all(this.consumers.map((c) => c.start()));
+    // Housekeeping: hourly, in every process (the deletes are idempotent and chunked).
+    const prune = () =>
+      void pruneBusBookkeeping(store, clock, settings.inboxRetentionDays ?? 7).catch((err) =>
+        log.warn({ err: (err as Error).message }, 'pruning bus bookkeeping failed'),
+      );
+    this.maintenance = setInterval(prune, MAINTENANCE_MS);
+    this.maintenance.unref();
   }
 
   async stop(): Promise<void> {
@@ -195,6 +207,7 @@ export class Bus implements EventBus {
       return;
     }
     this.state = 'stopped';
+    clearInterval(this.maintenance);
     await Promise.all(this.consumers.map((c) => c.stop()));
     await this.sequencer?.stop();
     await this.transport.stop();

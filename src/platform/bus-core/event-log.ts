@@ -3,6 +3,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { KernelErrors } from '../../kernel/errors.js';
 import type { EventRegistry } from '../../kernel/event-registry.js';
 import type { CloudEvent, EventContext, EventInput, StoredEvent } from '../../kernel/events.js';
+import { idLowerBound } from '../../kernel/ids.js';
 import type { EventQuery } from '../../kernel/ports/bus.js';
 import type { Store, Tx } from '../../kernel/ports/store.js';
 import { buildEnvelope, partitionOf } from './envelope.js';
@@ -14,6 +15,8 @@ export const LOG_SEQUENCED = 'keel_log';
 export const LOG_APPENDED = 'keel_log_new';
 
 const INSERT_CHUNK = 1000;
+/** Rows per SQLite INSERT: 9 parameters each, well under SQLite's limit; one statement text. */
+const SQLITE_CHUNK = 100;
 
 export interface EventLogOptions {
   store: Store;
@@ -85,8 +88,7 @@ async function insertPostgres(tx: Tx, rows: readonly LogRow[]): Promise<void> {
 
 /**
  * SQLite: one writer at a time, so insertion order is commit order and rows are numbered right
- * here, continuing from the highest position, in the same statement as the insert. A single
- * event binds its columns; a batch goes as one JSON parameter per chunk.
+ * here, continuing from the highest position.
  */
 async function insertSqlite(tx: Tx, rows: readonly LogRow[]): Promise<void> {
   if (rows.length === 1) {
@@ -99,14 +101,23 @@ async function insertSqlite(tx: Tx, rows: readonly LogRow[]): Promise<void> {
     );
     return;
   }
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = JSON.stringify(rows.slice(i, i + INSERT_CHUNK).map(rowTuple));
-    await sql`WITH base AS (SELECT COALESCE(MAX(seq), 0) AS m FROM keel_event_log)
-      INSERT INTO keel_event_log
+  // A batch: the next position once, then multi-row VALUES in chunks of a fixed size (so the
+  // prepared statements are reused), each row with its explicit position.
+  const { max } = await tx
+    .selectFrom('keel_event_log')
+    .select((eb) => eb.fn.max('seq').as('max'))
+    .executeTakeFirstOrThrow();
+  let seq = Number(max ?? 0);
+  for (let i = 0; i < rows.length; i += SQLITE_CHUNK) {
+    const values = rows
+      .slice(i, i + SQLITE_CHUNK)
+      .map(
+        (r) =>
+          sql`(${++seq}, ${r.event_id}, ${r.type}, ${r.subject}, ${r.partition_key}, ${r.partition}, ${r.correlation_id}, ${r.time}, ${r.envelope})`,
+      );
+    await sql`INSERT INTO keel_event_log
         (seq, event_id, type, subject, partition_key, partition, correlation_id, time, envelope)
-      SELECT base.m + j.key + 1, j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4,
-        j.value->>5, j.value->>6, j.value->>7
-      FROM base, json_each(${chunk}) AS j`.execute(tx);
+      VALUES ${sql.join(values)}`.execute(tx);
   }
 }
 
@@ -244,11 +255,21 @@ export class EventLog {
 
   /** The first position at or after a time (for replay by time); head+1 when none. */
   async firstSeqAtOrAfter(time: string): Promise<number> {
+    // Event ids begin with their append time, so the id index finds the first events at or after
+    // `time`; the lowest position among the first few covers writers whose commits interleaved.
     const r = await this.o.store.db
-      .selectFrom('keel_event_log')
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('keel_event_log')
+          .select('seq')
+          .where('event_id', '>=', idLowerBound('evt', new Date(time).getTime()))
+          .where('event_id', '<', 'evt`')
+          .where('seq', 'is not', null)
+          .orderBy('event_id')
+          .limit(1000)
+          .as('first'),
+      )
       .select((eb) => eb.fn.min('seq').as('min'))
-      .where('time', '>=', time)
-      .where('seq', 'is not', null)
       .executeTakeFirst();
     return r?.min != null ? Number(r.min) : (await this.head()) + 1;
   }

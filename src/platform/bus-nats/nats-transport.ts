@@ -15,6 +15,7 @@ import {
   type Transport,
   Watermark,
 } from '../bus-core/transport.js';
+import { BatchPublisher } from './batch-publisher.js';
 import {
   connectJetStream,
   consumerName,
@@ -50,16 +51,19 @@ export class NatsTransport implements Transport {
   readonly name = 'nats' as const;
   private jet: Jet | undefined;
   private relay: Singleton | undefined;
+  private publisher: BatchPublisher | undefined;
 
   constructor(private readonly o: NatsTransportOptions) {}
 
   async start(): Promise<void> {
     this.jet = await connectJetStream(this.o, `keel ${this.o.member}`);
+    const publisher = new BatchPublisher(this.jet.nc);
+    this.publisher = publisher;
     const relay = new Relay(
       this.o.store,
       this.o.clock,
       this.o.eventLog,
-      () => this.connection(),
+      () => publisher,
       this.o.subjectPrefix,
     );
     this.relay = new Singleton({
@@ -78,6 +82,7 @@ export class NatsTransport implements Transport {
 
   async stop(): Promise<void> {
     await this.relay?.stop();
+    this.publisher?.close();
     const jet = this.jet;
     this.jet = undefined;
     if (jet && !jet.nc.isClosed()) await jet.nc.drain().catch(() => jet.nc.close());

@@ -1,8 +1,7 @@
-import { headers } from '@nats-io/nats-core';
 import type { Clock } from '../../kernel/clock.js';
 import type { Store } from '../../kernel/ports/store.js';
 import { type EventLog, storedEventJson } from '../bus-core/event-log.js';
-import type { Jet } from './nats-connection.js';
+import type { BatchPublisher } from './batch-publisher.js';
 import { subjectFor } from './nats-connection.js';
 
 const RELAY = '__relay';
@@ -18,7 +17,7 @@ export class Relay {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly eventLog: EventLog,
-    private readonly jet: () => Jet,
+    private readonly publisher: () => BatchPublisher,
     private readonly prefix: string,
   ) {}
 
@@ -37,18 +36,14 @@ export class Relay {
     const from = await this.position();
     const events = await this.eventLog.readAllRaw(from, RELAY_BATCH);
     if (events.length === 0) return false;
-    const { js } = this.jet();
-    await Promise.all(
-      events.map((e) => {
-        const h = headers();
-        h.set('Keel-Seq', String(e.seq));
-        h.set('Ce-Type', e.type);
+    await this.publisher().publish(
+      events.map((e) => ({
+        subject: subjectFor(this.prefix, e.partition, e.type),
         // The stored envelope plus its position: the same JSON as the parsed event re-serialized.
-        return js.publish(subjectFor(this.prefix, e.partition, e.type), storedEventJson(e), {
-          msgID: e.id,
-          headers: h,
-        });
-      }),
+        data: storedEventJson(e),
+        msgId: e.id,
+        headers: { 'Keel-Seq': String(e.seq), 'Ce-Type': e.type },
+      })),
     );
     const to = events.at(-1)!.seq;
     const now = this.clock.now().toISOString();

@@ -65,6 +65,8 @@ export class SqliteStore implements Store {
     if (!memory) this.writerDb.pragma('journal_mode = WAL');
     this.writerDb.pragma('synchronous = FULL');
     this.writerDb.pragma('foreign_keys = ON');
+    // The log's indexes are appended to at several places at once; keep their pages in memory.
+    this.writerDb.pragma('cache_size = -65536');
     this.writerDb.exec(
       'CREATE TABLE IF NOT EXISTS keel_signals (channel TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)',
     );

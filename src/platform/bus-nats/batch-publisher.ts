@@ -1,0 +1,101 @@
+import { createInbox, headers, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { KernelErrors } from '../../kernel/errors.js';
+
+export interface OutgoingMessage {
+  subject: string;
+  data: string;
+  /** Becomes `Nats-Msg-Id`: the stream drops a repeat within its duplicate window. */
+  msgId: string;
+  headers: Record<string, string>;
+}
+
+interface Pending {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Publishes to a JetStream stream and waits for the stream's acknowledgements, a batch at a time,
+ * over plain NATS messages: one reply subscription for every publish (replies are
+ * `<inbox>.<n>`), instead of a request — with its own subscription entry, timer and error
+ * object — per message. The acknowledgement is what the JetStream client waits for too: the
+ * stream has stored the message (or recognised it as a duplicate).
+ */
+export class BatchPublisher {
+  private readonly inbox = createInbox();
+  private readonly sub: Subscription;
+  private readonly pending = new Map<string, Pending>();
+  private next = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs = 10_000,
+  ) {
+    this.sub = nc.subscribe(`${this.inbox}.*`, {
+      callback: (err, msg) => {
+        if (err) return;
+        const token = msg.subject.slice(this.inbox.length + 1);
+        const p = this.pending.get(token);
+        if (!p) return;
+        this.pending.delete(token);
+        const failure = streamError(msg.data);
+        if (failure) p.reject(failure);
+        else p.resolve();
+      },
+    });
+  }
+
+  /** Publish all, in order; resolves when the stream acknowledged every one, rejects on the first failure. */
+  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const m of messages) {
+      const token = String(this.next++);
+      waits.push(new Promise<void>((resolve, reject) => this.pending.set(token, { resolve, reject })));
+      const h = headers();
+      h.set('Nats-Msg-Id', m.msgId);
+      for (const [k, v] of Object.entries(m.headers)) h.set(k, v);
+      this.nc.publish(m.subject, m.data, { headers: h, reply: `${this.inbox}.${token}` });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const first = Number(this.next) - messages.length;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        for (let i = first; i < this.next; i++) this.pending.delete(String(i));
+        reject(
+          KernelErrors.SERVICE_UNAVAILABLE.create(
+            `JetStream did not acknowledge within ${this.timeoutMs} ms`,
+          ),
+        );
+      }, this.timeoutMs);
+    });
+    try {
+      await Promise.race([Promise.all(waits), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+    for (const p of this.pending.values()) p.reject(KernelErrors.SHUTTING_DOWN.create('publisher closed'));
+    this.pending.clear();
+  }
+}
+
+/** A JetStream publish reply: `{"stream":…,"seq":…}` on success, `{"error":{…}}` otherwise. */
+function streamError(data: Uint8Array): Error | undefined {
+  if (data.length === 0)
+    return KernelErrors.SERVICE_UNAVAILABLE.create('no JetStream stream answered (no responders)');
+  let reply: { error?: { code?: number; description?: string } };
+  try {
+    reply = JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return KernelErrors.SERVICE_UNAVAILABLE.create('unreadable JetStream acknowledgement');
+  }
+  if (reply.error) {
+    return KernelErrors.SERVICE_UNAVAILABLE.create(
+      `JetStream refused a message: ${reply.error.description ?? 'unknown'} (${reply.error.code ?? '?'})`,
+    );
+  }
+  return undefined;
+}
