@@ -36,8 +36,11 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-function encodeRandom(bytes: Uint8Array): string {
-  // 80 bits -> 16 base32 chars, 5 bits at a time, most significant first.
+/**
+ * Crockford base32, lowercase, 5 bits at a time, most significant first; trailing bits padded with
+ * zeros. (80 random bits of an id make exactly 16 characters.)
+ */
+export function base32(bytes: Uint8Array): string {
   let out = '';
   let buffer = 0;
   let bits = 0;
@@ -50,6 +53,7 @@ function encodeRandom(bytes: Uint8Array): string {
     }
     buffer &= (1 << bits) - 1;
   }
+  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
   return out;
 }
 
@@ -62,7 +66,7 @@ export function newId(prefix: string, nowMs: number = Date.now()): string {
     lastMs = nowMs;
     lastRandom = new Uint8Array(poolRandomBytes(10));
   }
-  return `${prefix}_${encodeTime(lastMs)}${encodeRandom(lastRandom)}`;
+  return `${prefix}_${encodeTime(lastMs)}${base32(lastRandom)}`;
 }
 
 /** True when `id` is a well-formed Keel id, optionally with the given prefix. */

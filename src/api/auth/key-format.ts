@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { base32 } from '../../kernel/ids.js';
 
 /**
  * API key format: `keel_sk_<keyId>_<secret>`, e.g. `keel_sk_key_01jdx…_7hq3…`.
@@ -7,7 +8,6 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * - The secret is 32 random bytes in lowercase Crockford base32 (52 characters): no `_` or `-`, so
  *   the whole key is one "word" for double-click selection and parses unambiguously.
  */
-const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const SECRET_BYTES = 32;
 const KEY_RE = /^keel_sk_(key_[0-9a-hjkmnp-tv-z]{26})_([0-9a-hjkmnp-tv-z]{52})$/;
 
@@ -38,21 +38,4 @@ export function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a, 'hex');
   const y = Buffer.from(b, 'hex');
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
-}
-
-function base32(bytes: Uint8Array): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += ALPHABET[(buffer >> bits) & 31];
-    }
-    buffer &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
-  return out;
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../../kernel/clock.js';
 import type { Store, Tx } from '../../kernel/ports/store.js';
+import { Watermark } from './transport.js';
 
 /** Raised when a group's generation changes (replay): its consumers re-open their sources. */
 export const CONTROL_SIGNAL = 'keel_bus_control';
@@ -127,4 +128,48 @@ export async function bumpGeneration(
     .where('group_name', '=', group)
     .execute();
   return generation;
+}
+
+/**
+ * A partition source's progress: which fetched positions are still in flight (the watermark) and
+ * the position last persisted. `flush` writes the watermark when it moved; flushes never overlap.
+ */
+export class PartitionProgress {
+  private readonly watermark: Watermark;
+  private saved: number;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly spec: { group: string; partition: number; generation: number },
+    start: number,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.watermark = new Watermark(start);
+    this.saved = start;
+  }
+
+  add(seq: number): void {
+    this.watermark.add(seq);
+  }
+
+  done(seq: number): void {
+    this.watermark.done(seq);
+  }
+
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const pos = this.watermark.position;
+      if (pos <= this.saved) return;
+      try {
+        const { group, partition, generation } = this.spec;
+        await savePosition(this.store, this.clock, group, partition, generation, pos);
+        this.saved = pos;
+      } catch (err) {
+        this.onError(err);
+      }
+    });
+    return this.flushing;
+  }
 }

@@ -2,14 +2,8 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/ports/logger.js';
 import type { Store } from '../../kernel/ports/store.js';
 import { type EventLog, LOG_SEQUENCED } from '../bus-core/event-log.js';
-import { loadGroup, loadPosition, savePosition } from '../bus-core/positions.js';
-import {
-  type Delivery,
-  type PartitionSource,
-  type SourceSpec,
-  type Transport,
-  Watermark,
-} from '../bus-core/transport.js';
+import { loadGroup, loadPosition, PartitionProgress } from '../bus-core/positions.js';
+import type { Delivery, PartitionSource, SourceSpec, Transport } from '../bus-core/transport.js';
 
 export interface EmbeddedTransportOptions {
   store: Store;
@@ -82,12 +76,10 @@ export class EmbeddedTransport implements Transport {
 
 class EmbeddedSource implements PartitionSource {
   private cursor: number;
-  private readonly watermark: Watermark;
-  private saved: number;
+  private readonly progress: PartitionProgress;
   private closed = false;
   private readonly flushTimer: NodeJS.Timeout;
   private wakeLocal: (() => void) | undefined;
-  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly transport: EmbeddedTransport,
@@ -96,9 +88,10 @@ class EmbeddedSource implements PartitionSource {
     position: number,
   ) {
     this.cursor = position;
-    this.saved = position;
-    this.watermark = new Watermark(position);
-    this.flushTimer = setInterval(() => void this.flush(), o.flushMs ?? 200);
+    this.progress = new PartitionProgress(o.store, o.clock, spec, position, (err) =>
+      o.log.warn({ group: spec.group, err: (err as Error).message }, 'saving position failed; will retry'),
+    );
+    this.flushTimer = setInterval(() => void this.progress.flush(), o.flushMs ?? 200);
     this.flushTimer.unref();
   }
 
@@ -123,11 +116,11 @@ class EmbeddedSource implements PartitionSource {
     }
     this.cursor = events.at(-1)!.seq;
     return events.map((event) => {
-      this.watermark.add(event.seq);
+      this.progress.add(event.seq);
       return {
         event,
         partition: this.spec.partition,
-        ack: () => this.watermark.done(event.seq),
+        ack: () => this.progress.done(event.seq),
         working: () => {},
       };
     });
@@ -141,30 +134,6 @@ class EmbeddedSource implements PartitionSource {
     this.closed = true;
     clearInterval(this.flushTimer);
     this.wake();
-    await this.flush();
-  }
-
-  private flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
-      const pos = this.watermark.position;
-      if (pos <= this.saved) return;
-      try {
-        await savePosition(
-          this.o.store,
-          this.o.clock,
-          this.spec.group,
-          this.spec.partition,
-          this.spec.generation,
-          pos,
-        );
-        this.saved = pos;
-      } catch (err) {
-        this.o.log.warn(
-          { group: this.spec.group, err: (err as Error).message },
-          'saving position failed; will retry',
-        );
-      }
-    });
-    return this.flushing;
+    await this.progress.flush();
   }
 }

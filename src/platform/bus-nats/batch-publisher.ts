@@ -48,19 +48,30 @@ export class BatchPublisher {
   /** Publish all, in order; resolves when the stream acknowledged every one, rejects on the first failure. */
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     const waits: Promise<void>[] = [];
-    for (const m of messages) {
-      const token = String(this.next++);
-      waits.push(new Promise<void>((resolve, reject) => this.pending.set(token, { resolve, reject })));
-      const h = headers();
-      h.set('Nats-Msg-Id', m.msgId);
-      for (const [k, v] of Object.entries(m.headers)) h.set(k, v);
-      this.nc.publish(m.subject, m.data, { headers: h, reply: `${this.inbox}.${token}` });
+    const first = this.next;
+    try {
+      for (const m of messages) {
+        const token = String(this.next++);
+        const wait = new Promise<void>((resolve, reject) => this.pending.set(token, { resolve, reject }));
+        // Handled even if publishing stops half-way (a closed connection throws synchronously) and
+        // nobody awaits this batch any more when close() rejects what is still pending.
+        wait.catch(() => {});
+        waits.push(wait);
+        const h = headers();
+        h.set('Nats-Msg-Id', m.msgId);
+        for (const [k, v] of Object.entries(m.headers)) h.set(k, v);
+        this.nc.publish(m.subject, m.data, { headers: h, reply: `${this.inbox}.${token}` });
+      }
+    } catch (err) {
+      // The connection refused a publish: forget this batch's waits; the caller retries the batch.
+      for (let i = first; i < this.next; i++) this.pending.delete(String(i));
+      throw err;
     }
+    const end = this.next;
     let timer: NodeJS.Timeout | undefined;
-    const first = Number(this.next) - messages.length;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        for (let i = first; i < this.next; i++) this.pending.delete(String(i));
+        for (let i = first; i < end; i++) this.pending.delete(String(i));
         reject(
           KernelErrors.SERVICE_UNAVAILABLE.create(
             `JetStream did not acknowledge within ${this.timeoutMs} ms`,

@@ -6,15 +6,9 @@ import { typeMatches } from '../../kernel/events.js';
 import type { Logger } from '../../kernel/ports/logger.js';
 import type { Store } from '../../kernel/ports/store.js';
 import { type EventLog, LOG_SEQUENCED } from '../bus-core/event-log.js';
-import { loadGroup, loadPosition, savePosition } from '../bus-core/positions.js';
+import { loadGroup, loadPosition, PartitionProgress } from '../bus-core/positions.js';
 import { Singleton } from '../bus-core/singleton.js';
-import {
-  type Delivery,
-  type PartitionSource,
-  type SourceSpec,
-  type Transport,
-  Watermark,
-} from '../bus-core/transport.js';
+import type { Delivery, PartitionSource, SourceSpec, Transport } from '../bus-core/transport.js';
 import { BatchPublisher } from './batch-publisher.js';
 import {
   connectJetStream,
@@ -139,8 +133,7 @@ type Messages = Awaited<ReturnType<Awaited<ReturnType<Jet['js']['consumers']['ge
 class NatsSource implements PartitionSource {
   private readonly buffer: { msg: JsMsg; event: StoredEvent }[] = [];
   private readonly outstanding = new Map<number, JsMsg>();
-  private readonly watermark: Watermark;
-  private saved: number;
+  private readonly progress: PartitionProgress;
   private closed = false;
   private dataWaiter: (() => void) | undefined;
   private spaceWaiter: (() => void) | undefined;
@@ -153,13 +146,13 @@ class NatsSource implements PartitionSource {
     private readonly o: NatsTransportOptions,
     position: number,
   ) {
-    this.watermark = new Watermark(position);
-    this.saved = position;
+    // Status only: JetStream's ack floor is what delivery relies on; a failed save is retried.
+    this.progress = new PartitionProgress(o.store, o.clock, spec, position, () => {});
     this.pumping = this.pump();
     // Keep slow (retrying) deliveries from being redelivered, and persist progress for status.
     this.timer = setInterval(() => {
       for (const m of this.outstanding.values()) m.working();
-      void this.flush();
+      void this.progress.flush();
     }, 1000);
     this.timer.unref();
   }
@@ -215,14 +208,14 @@ class NatsSource implements PartitionSource {
     this.spaceWaiter?.();
     return taken.map(({ msg, event }) => {
       this.outstanding.set(event.seq, msg);
-      this.watermark.add(event.seq);
+      this.progress.add(event.seq);
       return {
         event,
         partition: this.spec.partition,
         ack: () => {
           msg.ack();
           this.outstanding.delete(event.seq);
-          this.watermark.done(event.seq);
+          this.progress.done(event.seq);
         },
         working: () => msg.working(),
       };
@@ -245,24 +238,6 @@ class NatsSource implements PartitionSource {
     for (const { msg } of this.buffer.splice(0)) msg.nak();
     for (const m of this.outstanding.values()) m.nak();
     this.outstanding.clear();
-    await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    const pos = this.watermark.position;
-    if (pos <= this.saved) return;
-    try {
-      await savePosition(
-        this.o.store,
-        this.o.clock,
-        this.spec.group,
-        this.spec.partition,
-        this.spec.generation,
-        pos,
-      );
-      this.saved = pos;
-    } catch {
-      // Status only: JetStream's ack floor is what delivery relies on. Next flush retries.
-    }
+    await this.progress.flush();
   }
 }
