@@ -33,6 +33,7 @@ export class PostgresStore implements Store {
   private readonly emitter = new EventEmitter();
   private listener: pg.Client | undefined;
   private listening = new Set<string>();
+  private listenChain: Promise<void> = Promise.resolve();
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private notifier: Promise<pg.Client> | undefined;
@@ -169,9 +170,11 @@ export class PostgresStore implements Store {
     this.emitter.on(channel, fn);
     if (!this.listening.has(channel)) {
       this.listening.add(channel);
-      void this.ensureListener().then((client) =>
-        client?.query(`LISTEN ${quoteIdent(channel)}`).catch(() => {}),
-      );
+      // One statement at a time on the listening connection (pg queues them, but deprecates that).
+      this.listenChain = this.listenChain.then(async () => {
+        const client = await this.ensureListener();
+        await client?.query(`LISTEN ${quoteIdent(channel)}`).catch(() => {});
+      });
     }
     return () => this.emitter.off(channel, fn);
   }
