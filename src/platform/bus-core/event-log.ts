@@ -62,27 +62,36 @@ interface LogRow {
   envelope: string;
 }
 
-function rowTuple(r: LogRow): unknown[] {
-  return [r.event_id, r.type, r.subject, r.partition_key, r.partition, r.correlation_id, r.time, r.envelope];
-}
-
 /**
  * PostgreSQL: lock the partition keys (so two writers of one key become visible in the order they
- * wrote it), then insert unnumbered rows for the sequencer. One parameter per chunk — a JSON array
- * of row tuples — instead of eight per row: far less to build, compile and bind. Rows get their
- * `id` in array order (ORDER BY the ordinality).
+ * wrote it), then insert unnumbered rows for the sequencer — one statement, one round trip. Each
+ * column travels as one array parameter: PostgreSQL reads a text array far more cheaply than a
+ * JSON document holding the rows (the envelopes, JSON themselves, would be parsed as JSON strings
+ * again) — about half of the insert's server time. Rows get their `id` in array order.
+ *
+ * The locks are an uncorrelated sub-select in the WHERE clause, which PostgreSQL evaluates once,
+ * before the first row is produced: every key is locked before any row is written.
  */
 async function insertPostgres(tx: Tx, rows: readonly LogRow[]): Promise<void> {
-  const keys = [...new Set(rows.map((r) => r.partition_key))];
-  await sql`SELECT pg_advisory_xact_lock(h) FROM (
-      SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(${keys}::text[]) AS k ORDER BY h
-    ) AS keys`.execute(tx);
+  const keys = rows.length === 1 ? [rows[0]!.partition_key] : [...new Set(rows.map((r) => r.partition_key))];
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = JSON.stringify(rows.slice(i, i + INSERT_CHUNK).map(rowTuple));
+    const chunk = i === 0 && rows.length <= INSERT_CHUNK ? rows : rows.slice(i, i + INSERT_CHUNK);
+    const column = <K extends keyof LogRow>(k: K) => chunk.map((r) => r[k]);
+    const lock =
+      i === 0
+        ? sql`(SELECT count(*) FROM (SELECT pg_advisory_xact_lock(h) FROM (
+              SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(${keys}::text[]) AS k ORDER BY h
+            ) AS keys) AS locked) >= 0`
+        : sql`true`;
     await sql`INSERT INTO keel_event_log
         (event_id, type, subject, partition_key, partition, correlation_id, time, envelope)
-      SELECT r->>0, r->>1, r->>2, r->>3, (r->>4)::int, r->>5, r->>6, r->>7
-      FROM json_array_elements(${chunk}::json) WITH ORDINALITY AS j(r, i) ORDER BY i`.execute(tx);
+      SELECT event_id, type, subject, partition_key, partition, correlation_id, time, envelope
+      FROM unnest(${column('event_id')}::text[], ${column('type')}::text[], ${column('subject')}::text[],
+        ${column('partition_key')}::text[], ${column('partition')}::int[], ${column('correlation_id')}::text[],
+        ${column('time')}::text[], ${column('envelope')}::text[])
+        WITH ORDINALITY AS r(event_id, type, subject, partition_key, partition, correlation_id, time, envelope, i)
+      WHERE ${lock}
+      ORDER BY i`.execute(tx);
   }
 }
 
@@ -272,6 +281,26 @@ export class EventLog {
       .select((eb) => eb.fn.min('seq').as('min'))
       .executeTakeFirst();
     return r?.min != null ? Number(r.min) : (await this.head()) + 1;
+  }
+
+  /** The id of the event at a position. */
+  async idAt(seq: number): Promise<string | undefined> {
+    const r = await this.o.store.db
+      .selectFrom('keel_event_log')
+      .select('event_id')
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return r?.event_id as string | undefined;
+  }
+
+  /** The position of an event, if it is in the log and sequenced. */
+  async seqOf(eventId: string): Promise<number | undefined> {
+    const r = await this.o.store.db
+      .selectFrom('keel_event_log')
+      .select('seq')
+      .where('event_id', '=', eventId)
+      .executeTakeFirst();
+    return r?.seq == null ? undefined : Number(r.seq);
   }
 
   async timeOf(seq: number): Promise<string | undefined> {

@@ -23,17 +23,16 @@ export async function claimInbox(
   outcome: InboxOutcome = 'handled',
 ): Promise<Set<string>> {
   if (events.length === 0) return new Set();
-  // One parameter for the batch (a JSON array of [id, seq]) rather than five per event.
-  const claims = JSON.stringify(events.map((e) => [e.id, e.seq]));
+  // PostgreSQL: two array parameters for the batch; SQLite: one JSON parameter (it has no arrays).
   const statement =
     dialect === 'postgres'
       ? sql<Claimed>`INSERT INTO keel_bus_inbox (group_name, event_id, seq, outcome, processed_at)
-          SELECT ${group}, c->>0, (c->>1)::bigint, ${outcome}, ${now}
-          FROM json_array_elements(${claims}::json) AS c
+          SELECT ${group}, c.id, c.seq, ${outcome}, ${now}
+          FROM unnest(${events.map((e) => e.id)}::text[], ${events.map((e) => e.seq)}::bigint[]) AS c(id, seq)
           ON CONFLICT (group_name, event_id) DO NOTHING RETURNING event_id`
       : sql<Claimed>`INSERT INTO keel_bus_inbox (group_name, event_id, seq, outcome, processed_at)
           SELECT ${group}, c.value->>0, c.value->>1, ${outcome}, ${now}
-          FROM json_each(${claims}) AS c WHERE true
+          FROM json_each(${JSON.stringify(events.map((e) => [e.id, e.seq]))}) AS c WHERE true
           ON CONFLICT (group_name, event_id) DO NOTHING RETURNING event_id`;
   const result = await statement.execute(tx);
   return new Set(result.rows.map((r) => r.event_id));

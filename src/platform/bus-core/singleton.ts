@@ -17,6 +17,8 @@ export interface SingletonOptions {
   wakeOn: string[];
   /** Do one round of work; return true if more is waiting right now. */
   work(): Promise<boolean>;
+  /** Called on becoming the holder: state kept from an earlier tenure may be stale. */
+  onAcquire?(): void;
 }
 
 /**
@@ -76,6 +78,7 @@ export class Singleton {
       this.leader = this.leases.ownedPartitions.includes(0);
       if (this.leader && !was) {
         this.o.log.info({ name: this.o.name }, 'took over singleton work');
+        this.o.onAcquire?.();
         this.poke();
       }
     } catch (err) {

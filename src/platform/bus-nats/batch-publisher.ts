@@ -6,7 +6,21 @@ export interface OutgoingMessage {
   data: string;
   /** Becomes `Nats-Msg-Id`: the stream drops a repeat within its duplicate window. */
   msgId: string;
+  /**
+   * Becomes `Nats-Expected-Last-Msg-Id`: the stream stores the message only if the last message
+   * it stored has this id (it checks duplicates first, so a repeat is still acknowledged).
+   */
+  expectLastMsgId?: string;
   headers: Record<string, string>;
+}
+
+/** JetStream's error code for a failed `Nats-Expected-Last-Msg-Id` check. */
+export const WRONG_LAST_MSG_ID = 10070;
+
+/** The JetStream error code a publish was refused with, if it was refused by the stream. */
+export function jetStreamCode(err: unknown): number | undefined {
+  const ext = (err as { extensions?: { jetStreamCode?: unknown } } | undefined)?.extensions;
+  return typeof ext?.jetStreamCode === 'number' ? ext.jetStreamCode : undefined;
 }
 
 interface Pending {
@@ -59,6 +73,7 @@ export class BatchPublisher {
         waits.push(wait);
         const h = headers();
         h.set('Nats-Msg-Id', m.msgId);
+        if (m.expectLastMsgId) h.set('Nats-Expected-Last-Msg-Id', m.expectLastMsgId);
         for (const [k, v] of Object.entries(m.headers)) h.set(k, v);
         this.nc.publish(m.subject, m.data, { headers: h, reply: `${this.inbox}.${token}` });
       }
@@ -97,7 +112,7 @@ export class BatchPublisher {
 function streamError(data: Uint8Array): Error | undefined {
   if (data.length === 0)
     return KernelErrors.SERVICE_UNAVAILABLE.create('no JetStream stream answered (no responders)');
-  let reply: { error?: { code?: number; description?: string } };
+  let reply: { error?: { code?: number; err_code?: number; description?: string } };
   try {
     reply = JSON.parse(new TextDecoder().decode(data));
   } catch {
@@ -105,7 +120,8 @@ function streamError(data: Uint8Array): Error | undefined {
   }
   if (reply.error) {
     return KernelErrors.SERVICE_UNAVAILABLE.create(
-      `JetStream refused a message: ${reply.error.description ?? 'unknown'} (${reply.error.code ?? '?'})`,
+      `JetStream refused a message: ${reply.error.description ?? 'unknown'} (${reply.error.err_code ?? reply.error.code ?? '?'})`,
+      reply.error.err_code === undefined ? {} : { jetStreamCode: reply.error.err_code },
     );
   }
   return undefined;

@@ -45,6 +45,7 @@ export class NatsTransport implements Transport {
   readonly name = 'nats' as const;
   private jet: Jet | undefined;
   private relay: Singleton | undefined;
+  private relayWork: Relay | undefined;
   private publisher: BatchPublisher | undefined;
 
   constructor(private readonly o: NatsTransportOptions) {}
@@ -53,13 +54,16 @@ export class NatsTransport implements Transport {
     this.jet = await connectJetStream(this.o, `keel ${this.o.member}`);
     const publisher = new BatchPublisher(this.jet.nc);
     this.publisher = publisher;
-    const relay = new Relay(
-      this.o.store,
-      this.o.clock,
-      this.o.eventLog,
-      () => publisher,
-      this.o.subjectPrefix,
-    );
+    const relay = new Relay({
+      store: this.o.store,
+      clock: this.o.clock,
+      log: this.o.log,
+      eventLog: this.o.eventLog,
+      publisher: () => publisher,
+      subjectPrefix: this.o.subjectPrefix,
+      streamTail: () => this.streamTail(),
+    });
+    this.relayWork = relay;
     this.relay = new Singleton({
       store: this.o.store,
       clock: this.o.clock,
@@ -70,12 +74,16 @@ export class NatsTransport implements Transport {
       pollMs: this.o.pollMs,
       wakeOn: [LOG_SEQUENCED],
       work: () => relay.relayOnce(),
+      onAcquire: () => relay.reset(),
     });
     await this.relay.start();
   }
 
   async stop(): Promise<void> {
     await this.relay?.stop();
+    // Batches published but not yet acknowledged: record them if they are, so a restart need not
+    // publish them again.
+    await this.relayWork?.flush().catch(() => {});
     this.publisher?.close();
     const jet = this.jet;
     this.jet = undefined;
@@ -94,6 +102,15 @@ export class NatsTransport implements Transport {
         ).unref(),
       ),
     ]);
+  }
+
+  /** The `Nats-Msg-Id` of the stream's last message, if it holds any. */
+  private async streamTail(): Promise<string | undefined> {
+    const { jsm } = this.connection();
+    const { state } = await jsm.streams.info(this.o.stream);
+    if (state.messages === 0) return undefined;
+    const last = await jsm.streams.getMessage(this.o.stream, { seq: state.last_seq });
+    return last?.header.get('Nats-Msg-Id') || undefined;
   }
 
   connection(): Jet {
