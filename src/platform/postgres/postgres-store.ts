@@ -7,6 +7,7 @@ import type { AppliedMigration, MigrationSet, Store, Tx, TxOptions } from '../..
 import { createMigrationsTable, runMigrations } from '../store-common/migrator.js';
 import { TxGuard } from '../store-common/tx-guard.js';
 import { TxScope, withTimeout } from '../store-common/tx-scope.js';
+import { PreparingPool } from './prepared-pool.js';
 
 // int8 (bigserial positions, counts) as JS numbers: positions stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
@@ -25,6 +26,9 @@ const MIGRATION_LOCK = 0x6b65656c; // 'keel'
  * The distributed Store: PostgreSQL through `pg`. Transactions are real PostgreSQL transactions
  * (PostgreSQL groups concurrent commits itself). Signals are LISTEN/NOTIFY, delivered on commit.
  */
+/** Least time between two NOTIFYs of one channel while signals keep coming. */
+const NOTIFY_SPACING_MS = 5;
+
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly db: Kysely<any>;
@@ -50,7 +54,7 @@ export class PostgresStore implements Store {
       application_name: 'keel',
     });
     this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'idle postgres connection failed'));
-    this.db = new Kysely({ dialect: new PostgresDialect({ pool: this.pool }) });
+    this.db = new Kysely({ dialect: new PostgresDialect({ pool: new PreparingPool(this.pool) }) });
     this.emitter.setMaxListeners(0);
   }
 
@@ -112,7 +116,8 @@ export class PostgresStore implements Store {
 
   /**
    * NOTIFY `channel` on a connection of its own, coalesced: at most one in flight per channel and
-   * one more after it, however many transactions signalled meanwhile. Signals are wake-ups: if
+   * one more after it (at least `NOTIFY_SPACING_MS` later), however many transactions signalled
+   * meanwhile. Signals are wake-ups: if
    * one is lost (connection trouble, a crash right after commit), listeners' safety poll catches up.
    */
   private notifyOthers(channel: string): void {
@@ -125,11 +130,15 @@ export class PostgresStore implements Store {
     this.notifying.set(channel, state);
     const run = (async () => {
       try {
-        do {
+        for (;;) {
           state.again = false;
           const client = await this.notifyClient();
           await client.query('SELECT pg_notify($1, $2)', [channel, '']);
-        } while (state.again && !this.closed);
+          if (!state.again || this.closed) break;
+          // Signals keep coming (a busy writer): gather them for a moment rather than sending a
+          // NOTIFY — a round trip and a commit under the notify lock — after every transaction.
+          await new Promise((r) => setTimeout(r, NOTIFY_SPACING_MS));
+        }
       } catch (err) {
         this.log.debug({ err: (err as Error).message, channel }, 'NOTIFY failed; listeners will poll');
         const c = this.notifier;
