@@ -126,6 +126,46 @@ describe.each(backends)('Store conformance [%s]', (backend) => {
     stop();
   });
 
+  it('runs an urgent transaction ahead of ordinary ones already waiting', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const order: string[] = [];
+    // PostgreSQL: hold every pooled connection (the test pool has 8); SQLite: hold the writer.
+    const holders = Array.from({ length: backend === 'sqlite' ? 1 : 8 }, (_, i) =>
+      store.tx(async () => {
+        order.push(`hold${i}`);
+        await gate;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const queued = Array.from({ length: 3 }, (_, i) =>
+      store.tx(async () => {
+        order.push(`queued${i}`);
+      }),
+    );
+    const urgent = store.tx(
+      async (tx) => {
+        order.push('urgent');
+        await tx.insertInto('test_widgets').values({ id: 'urgent', n: 1 }).execute();
+      },
+      { urgent: true },
+    );
+    // On PostgreSQL it commits on a reserved connection while every pooled one is still held.
+    if (backend !== 'sqlite') await urgent;
+    open();
+    await Promise.all([...holders, ...queued, urgent]);
+    expect(order.indexOf('urgent')).toBeGreaterThan(-1);
+    expect(order.indexOf('urgent')).toBeLessThan(order.indexOf('queued0'));
+    const row = await store.db
+      .selectFrom('test_widgets')
+      .select('n')
+      .where('id', '=', 'urgent')
+      .executeTakeFirst();
+    expect(row?.n).toBe(1);
+  }, 20_000);
+
   it('answers ping and reads what was committed', async () => {
     await store.ping();
     const r = await sql<{ v: number }>`select 1 as v`.execute(store.db);

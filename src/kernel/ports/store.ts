@@ -12,6 +12,12 @@ export type Tx<DB = any> = Kysely<DB>;
 export interface TxOptions {
   /** Abort (and roll back) if the function has not finished after this long. */
   timeoutMs?: number;
+  /**
+   * Small bookkeeping that must not wait behind application writes — lease renewals, whose delay
+   * past the lease would hand a partition to another process. Runs on a connection reserved for
+   * it (PostgreSQL) or ahead of the transactions already queued (SQLite).
+   */
+  urgent?: boolean;
 }
 
 export interface Store {

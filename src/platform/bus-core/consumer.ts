@@ -162,7 +162,7 @@ export class GroupConsumer {
       await this.closePartition(p);
       await this.leases.release([p]);
     }
-    const fresh = await loadGroup(this.deps.store, this.deps.clock, this.sub.group);
+    const fresh = await loadGroup(this.deps.store, this.deps.clock, this.sub.group, { urgent: true });
     if (fresh.generation !== this.control?.generation) {
       await this.switchGeneration(fresh);
     }

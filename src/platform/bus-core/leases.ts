@@ -1,6 +1,9 @@
 import type { Clock } from '../../kernel/clock.js';
 import type { Store } from '../../kernel/ports/store.js';
 
+/** Lease bookkeeping never waits behind application writes: a late renewal loses the partition. */
+const URGENT = { urgent: true } as const;
+
 export interface LeaseChanges {
   /** Partitions this member now owns that it did not before. */
   acquired: number[];
@@ -45,7 +48,7 @@ export class LeaseManager {
         .values(rows)
         .onConflict((oc) => oc.columns(['group_name', 'partition']).doNothing())
         .execute();
-    });
+    }, URGENT);
   }
 
   /** One round: heartbeat, renew, detect losses, claim up to the fair share, report surplus. */
@@ -117,7 +120,7 @@ export class LeaseManager {
       const surplus = [...held].sort((a, b) => b - a).slice(0, Math.max(0, held.size - share));
       this.owned = held;
       return { acquired, lost, surplus };
-    });
+    }, URGENT);
   }
 
   /** Hand partitions back (after draining them). */
@@ -131,7 +134,7 @@ export class LeaseManager {
         .where('partition', 'in', [...partitions])
         .where('owner', '=', this.member)
         .execute();
-    });
+    }, URGENT);
     for (const p of partitions) this.owned.delete(p);
   }
 
@@ -144,6 +147,6 @@ export class LeaseManager {
         .where('group_name', '=', this.group)
         .where('member', '=', this.member)
         .execute();
-    });
+    }, URGENT);
   }
 }

@@ -11,10 +11,19 @@ export interface GroupControl {
   replayFromTime: string | null;
 }
 
-/** A group's replay generation, creating the group on first sight. */
-export async function loadGroup(store: Store, clock: Clock, group: string): Promise<GroupControl> {
-  const read = async () =>
-    store.db.selectFrom('keel_bus_groups').selectAll().where('group_name', '=', group).executeTakeFirst();
+/**
+ * A group's replay generation, creating the group on first sight. `urgent`: read on the store's
+ * reserved path (the consumers' lease rounds check it and must not wait behind application writes).
+ */
+export async function loadGroup(
+  store: Store,
+  clock: Clock,
+  group: string,
+  options: { urgent?: boolean } = {},
+): Promise<GroupControl> {
+  const query = (db: Store['db']) =>
+    db.selectFrom('keel_bus_groups').selectAll().where('group_name', '=', group).executeTakeFirst();
+  const read = async () => (options.urgent ? store.tx((tx) => query(tx), { urgent: true }) : query(store.db));
   let row = await read();
   if (!row) {
     await store.tx(async (tx) => {

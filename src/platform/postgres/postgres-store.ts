@@ -26,6 +26,9 @@ const MIGRATION_LOCK = 0x6b65656c; // 'keel'
  * The distributed Store: PostgreSQL through `pg`. Transactions are real PostgreSQL transactions
  * (PostgreSQL groups concurrent commits itself). Signals are LISTEN/NOTIFY, delivered on commit.
  */
+/** Connections reserved for urgent transactions. */
+const URGENT_POOL_SIZE = 2;
+
 /** Least time between two NOTIFYs of one channel while signals keep coming. */
 const NOTIFY_SPACING_MS = 5;
 
@@ -33,6 +36,8 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly db: Kysely<any>;
   private readonly pool: pg.Pool;
+  /** Connections reserved for urgent transactions (lease renewals), never taken by the rest. */
+  private readonly urgentDb: Kysely<any>;
   private readonly scope = new TxScope();
   private readonly emitter = new EventEmitter();
   private listener: pg.Client | undefined;
@@ -47,13 +52,20 @@ export class PostgresStore implements Store {
 
   private constructor(private readonly options: PostgresStoreOptions) {
     this.log = options.log ?? silentLogger;
-    this.pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.poolSize ?? 16,
-      statement_timeout: options.statementTimeoutMs ?? 60_000,
-      application_name: 'keel',
+    const pool = (max: number, name: string) => {
+      const p = new pg.Pool({
+        connectionString: options.url,
+        max,
+        statement_timeout: options.statementTimeoutMs ?? 60_000,
+        application_name: name,
+      });
+      p.on('error', (err) => this.log.warn({ err: err.message }, 'idle postgres connection failed'));
+      return p;
+    };
+    this.pool = pool(options.poolSize ?? 16, 'keel');
+    this.urgentDb = new Kysely({
+      dialect: new PostgresDialect({ pool: new PreparingPool(pool(URGENT_POOL_SIZE, 'keel-urgent')) }),
     });
-    this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'idle postgres connection failed'));
     this.db = new Kysely({ dialect: new PostgresDialect({ pool: new PreparingPool(this.pool) }) });
     this.emitter.setMaxListeners(0);
   }
@@ -82,7 +94,8 @@ export class PostgresStore implements Store {
     if (this.closed) throw new Error('store is closed');
     this.scope.assertNotNested();
     const guard = new TxGuard();
-    const value = await this.db.connection().execute(async (conn) => {
+    const db = options.urgent ? this.urgentDb : this.db;
+    const value = await db.connection().execute(async (conn) => {
       await sql`BEGIN`.execute(conn);
       const tx = conn.withPlugin(guard);
       try {
@@ -221,6 +234,7 @@ export class PostgresStore implements Store {
     this.notifier = undefined;
     await n?.then((client) => client.end()).catch(() => {});
     await this.db.destroy();
+    await this.urgentDb.destroy();
   }
 
   private listenerPromise: Promise<pg.Client | undefined> | undefined;

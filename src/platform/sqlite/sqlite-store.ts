@@ -102,13 +102,16 @@ export class SqliteStore implements Store {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     this.scope.assertNotNested();
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({
+      const job: Job = {
         fn,
         context: new AsyncResource('keel-sqlite-tx'),
         timeoutMs: options.timeoutMs,
         resolve: resolve as (v: unknown) => void,
         reject,
-      });
+      };
+      // Urgent work (lease renewals) goes ahead of what is queued: it joins the next group commit.
+      if (options.urgent) this.queue.unshift(job);
+      else this.queue.push(job);
       if (!this.draining) {
         this.draining = true;
         // Let transactions started in the same tick join this group.
