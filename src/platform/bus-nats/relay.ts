@@ -164,7 +164,10 @@ export class Relay {
 
   /** Wait for the oldest batch, take every acknowledged batch behind it, save the position once. */
   private async settleOldest(): Promise<void> {
-    await this.inFlight[0]!.acked;
+    const oldest = this.inFlight[0]!;
+    await oldest.acked;
+    // Reset meanwhile (this process lost and regained the relay): what was in flight is forgotten.
+    if (this.inFlight[0] !== oldest) return;
     let done = 1;
     while (done < this.inFlight.length && this.inFlight[done]!.settled) done++;
     const to = this.inFlight[done - 1]!.to;
