@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { deleteNatsStream, hostPort, tcpReachable } from '../../test/support/probes.js';
 
 /**
  * The services a benchmark runs against. Each measurement gets its own fresh database, file or
@@ -14,24 +14,6 @@ export const NATS_URL = process.env.KEEL_BENCH_NATS_URL ?? 'nats://127.0.0.1:422
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
-}
-
-function hostPort(url: string, defaultPort: number): { host: string; port: number } {
-  const u = new URL(url);
-  return { host: u.hostname || '127.0.0.1', port: Number(u.port || defaultPort) };
-}
-
-function tcpReachable({ host, port }: { host: string; port: number }, timeoutMs = 1500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect({ host, port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
 }
 
 /** Why a backend cannot run here, or undefined if its services answer. */
@@ -76,16 +58,8 @@ export function freshTempDir(prefix = 'keel-bench-'): Disposable<string> {
 }
 
 /** Delete a JetStream stream (ignoring one that is already gone). */
-export async function deleteStream(stream: string): Promise<void> {
-  const { connect } = await import('@nats-io/transport-node');
-  const { jetstreamManager } = await import('@nats-io/jetstream');
-  const nc = await connect({ servers: [NATS_URL] });
-  try {
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.delete(stream).catch(() => false);
-  } finally {
-    await nc.close();
-  }
+export function deleteStream(stream: string): Promise<void> {
+  return deleteNatsStream(NATS_URL, stream);
 }
 
 function alive(pid: number): boolean {

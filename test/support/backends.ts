@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { hostPort, tcpReachable } from './probes.js';
 
 /**
  * Which backends the suite runs against: KEEL_TEST_BACKENDS (comma-separated), default all three.
@@ -24,22 +24,9 @@ export function selectedBackends(): Backend[] {
   return picked;
 }
 
-function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect({ host, port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-}
-
 const reach = new Map<string, Promise<boolean>>();
-function reachable(name: string, host: string, port: number): Promise<boolean> {
-  if (!reach.has(name)) reach.set(name, tcpReachable(host, port));
+function reachable(name: string, at: { host: string; port: number }): Promise<boolean> {
+  if (!reach.has(name)) reach.set(name, tcpReachable(at));
   return reach.get(name)!;
 }
 
@@ -50,8 +37,10 @@ export async function availableBackends(): Promise<Backend[]> {
     const needPg = b !== 'sqlite';
     const needNats = b === 'postgres+nats';
     const missing: string[] = [];
-    if (needPg && !(await reachable('pg', '127.0.0.1', 5432))) missing.push('PostgreSQL on 127.0.0.1:5432');
-    if (needNats && !(await reachable('nats', '127.0.0.1', 4222))) missing.push('NATS on 127.0.0.1:4222');
+    const pgAt = hostPort(PG_ADMIN_URL, 5432);
+    const natsAt = hostPort(NATS_URL, 4222);
+    if (needPg && !(await reachable('pg', pgAt))) missing.push(`PostgreSQL on ${pgAt.host}:${pgAt.port}`);
+    if (needNats && !(await reachable('nats', natsAt))) missing.push(`NATS on ${natsAt.host}:${natsAt.port}`);
     if (missing.length === 0) out.push(b);
     else if (process.env.CI === 'true')
       throw new Error(`backend ${b} needs ${missing.join(' and ')} (CI=true: not skipping)`);

@@ -10,6 +10,7 @@ import { busMigrations } from '../../src/platform/bus-core/bus.schema.js';
 import { EmbeddedTransport } from '../../src/platform/bus-embedded/embedded-transport.js';
 import { NatsTransport } from '../../src/platform/bus-nats/nats-transport.js';
 import { type Backend, NATS_URL, uniqueName } from './backends.js';
+import { deleteNatsStream } from './probes.js';
 
 export const TestHappened = defineEvent({
   type: 'keel.test.thing.happened.v1',
@@ -94,16 +95,8 @@ export async function createTestBus(
 }
 
 /** Delete a test stream. */
-export async function deleteStream(stream: string): Promise<void> {
-  const { connect } = await import('@nats-io/transport-node');
-  const { jetstreamManager } = await import('@nats-io/jetstream');
-  const nc = await connect({ servers: [NATS_URL] });
-  try {
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.delete(stream).catch(() => false);
-  } finally {
-    await nc.close();
-  }
+export function deleteStream(stream: string): Promise<void> {
+  return deleteNatsStream(NATS_URL, stream);
 }
 
 export async function waitFor(

@@ -159,8 +159,9 @@ export class FailureStore {
       .execute();
   }
 
-  async get(id: string): Promise<DeadLetter> {
-    const row = await this.store.db
+  /** One dead letter; `db` lets a transaction read its own writes. */
+  async get(id: string, db: Store['db'] = this.store.db): Promise<DeadLetter> {
+    const row = await db
       .selectFrom('keel_bus_dead_letters')
       .selectAll()
       .where('id', '=', id)
@@ -206,7 +207,9 @@ export class FailureStore {
     to: DeadLetterStatus,
     resolution: { actor: string; action: 'retry' | 'discard'; reason?: string },
   ): Promise<DeadLetter> {
-    await this.store.tx(async (tx) => {
+    // The result is read in the transition's own transaction: read after the commit, it could
+    // already show a consumer's next step (a requested retry being taken), not this transition.
+    return this.store.tx(async (tx) => {
       const row = await tx
         .selectFrom('keel_bus_dead_letters')
         .select('status')
@@ -229,8 +232,8 @@ export class FailureStore {
         .where('id', '=', id)
         .execute();
       if (to === 'retry_requested') this.store.signal(tx, DLQ_SIGNAL);
+      return this.get(id, tx);
     });
-    return this.get(id);
   }
 
   /** Atomically take one retry request of these groups; other processes see it as `retrying`. */

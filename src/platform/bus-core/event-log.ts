@@ -73,9 +73,9 @@ interface LogRow {
  * before the first row is produced: every key is locked before any row is written.
  */
 async function insertPostgres(tx: Tx, rows: readonly LogRow[]): Promise<void> {
-  const keys = rows.length === 1 ? [rows[0]!.partition_key] : [...new Set(rows.map((r) => r.partition_key))];
+  const keys = [...new Set(rows.map((r) => r.partition_key))];
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = i === 0 && rows.length <= INSERT_CHUNK ? rows : rows.slice(i, i + INSERT_CHUNK);
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
     const column = <K extends keyof LogRow>(k: K) => chunk.map((r) => r[k]);
     const lock =
       i === 0
