@@ -18,6 +18,7 @@ import { busMetrics } from './observability/bus-metrics.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { auditMigrations, createAuditLog } from './platform/audit/index.js';
+import { createDiskBlobStore } from './platform/blob-disk/index.js';
 import { Bus } from './platform/bus-core/bus.js';
 import { busMigrations } from './platform/bus-core/bus.schema.js';
 import { EmbeddedTransport } from './platform/bus-embedded/embedded-transport.js';
@@ -127,8 +128,13 @@ export async function createApp(options: AppOptions): Promise<KeelApp> {
       },
     });
 
-    const deps: DomainDeps = { store, bus, clock, log, audit };
-    const domains = { pim: createPim(deps), channels: createChannels(deps), oms: createOms(deps) };
+    const blobs = await createDiskBlobStore({ root: resolve(config.dataDir, config.assets.dir) });
+    const deps: DomainDeps = { store, bus, clock, log, audit, blobs };
+    const domains = {
+      pim: createPim(deps, { maxAssetBytes: config.assets.maxBytes }),
+      channels: createChannels(deps),
+      oms: createOms(deps),
+    };
     const modules: DomainModule[] = Object.values(domains);
     for (const m of modules) {
       registry.register(...m.events);

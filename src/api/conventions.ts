@@ -15,14 +15,17 @@ export function applyRouteConventions(route: RouteOptions): void {
     scopes?: readonly string[];
     public?: boolean;
     idempotent?: boolean;
+    owner?: string;
   };
   const standard = [400, 500];
   if (route.url.startsWith('/api/') && config.public !== true) {
     schema.security = [{ bearer: [] }, { apiKey: [] }];
     standard.push(401, 403);
-    const scopes = config.scopes?.length
-      ? config.scopes.join(' and ')
-      : 'none declared: refused to every key';
+    const scopes = config.owner
+      ? `${config.owner}:write (the ${config.owner} owns this data: other keys get OWNERSHIP_VIOLATION, audited)`
+      : config.scopes?.length
+        ? config.scopes.join(' and ')
+        : 'none declared: refused to every key';
     schema.description = [schema.description, `Requires scope: ${scopes}.`].filter(Boolean).join('\n\n');
   }
   if (config.idempotent === true) {

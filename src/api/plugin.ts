@@ -34,12 +34,13 @@ export interface ApiHelpers extends HttpHelpers {
 export type ApiPlugin = HttpPlugin<ApiHelpers>;
 
 export function createHelpers(
-  deps: Omit<ApiHelpers, 'requireScopes' | 'idempotentCreate' | 'problems'>,
+  deps: Omit<ApiHelpers, 'requireScopes' | 'idempotentCreate' | 'ownedWrite' | 'problems'>,
 ): ApiHelpers {
   return {
     ...deps,
     requireScopes: (...scopes) => ({ scopes }),
     idempotentCreate: (...scopes) => ({ scopes, idempotent: true }),
+    ownedWrite: (owner, options) => ({ owner, idempotent: options?.idempotent ?? false }),
     problems: problemResponses,
   };
 }

@@ -92,6 +92,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (
       route.url.startsWith('/api/') &&
       !access.public &&
+      !access.owner &&
       !access.scopes?.length &&
       route.method !== 'HEAD'
     ) {

@@ -7,6 +7,7 @@ import { registerConfig } from './commands/config.command.js';
 import { registerDlq } from './commands/dlq.command.js';
 import { registerKeys } from './commands/keys.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
+import { registerPim } from './commands/pim.command.js';
 import { registerReplay } from './commands/replay.command.js';
 import { registerSaga } from './commands/saga.command.js';
 import { registerStart } from './commands/start.command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerSaga(program, globals);
   registerAudit(program, globals);
   registerKeys(program, globals);
+  registerPim(program, globals);
   registerConfig(program, globals);
   registerBench(program);
   for (const cmd of program.commands) cmd.exitOverride();

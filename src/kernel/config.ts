@@ -43,6 +43,21 @@ export const ConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    assets: Type.Object(
+      {
+        dir: Type.String({
+          default: 'blobs',
+          minLength: 1,
+          description: 'Where asset files are stored (content-addressed), relative to dataDir',
+        }),
+        maxBytes: Int({
+          default: 50 * 1024 * 1024,
+          minimum: 1024,
+          description: 'Largest asset file accepted, in bytes',
+        }),
+      },
+      { default: {} },
+    ),
     postgres: Type.Object(
       {
         url: Type.String({

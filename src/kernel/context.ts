@@ -14,6 +14,11 @@ export interface OperationContext {
   requestId?: string;
   /** `key:<id>`, `system:<component>`, `cli:<user>` … */
   actor: string;
+  /**
+   * What the actor may do, when it authenticated with scopes (API keys). Absent for trusted
+   * in-process actors, whose rights follow from the actor itself (see kernel/ownership.ts).
+   */
+  scopes?: readonly string[];
 }
 
 const storage = new AsyncLocalStorage<OperationContext>();

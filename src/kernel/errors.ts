@@ -69,6 +69,11 @@ export const KernelErrors = {
   CONFLICT: defineError({ code: 'CONFLICT', status: 409, title: 'Conflict' }),
   UNAUTHORIZED: defineError({ code: 'UNAUTHORIZED', status: 401, title: 'Authentication required' }),
   FORBIDDEN: defineError({ code: 'FORBIDDEN', status: 403, title: 'Missing scope' }),
+  OWNERSHIP_VIOLATION: defineError({
+    code: 'OWNERSHIP_VIOLATION',
+    status: 403,
+    title: 'Another system owns this data',
+  }),
   IDEMPOTENCY_KEY_REUSED: defineError({
     code: 'IDEMPOTENCY_KEY_REUSED',
     status: 422,

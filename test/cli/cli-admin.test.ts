@@ -76,7 +76,8 @@ describe.each(backends)('keel CLI admin commands [%s]', (backend) => {
       }).then((r) => r.status);
     expect(await call('GET', '/api/v1/oms/orders/nope')).toBe(404); // oms:write grants oms:read
     expect(await call('GET', '/api/v1/pim/products/nope')).toBe(404);
-    const product = { sku: 'CLI-1', title: 'CLI', price: { amount: 100, currency: 'USD' } };
+    // pim:read does not let a key write product content (the PIM owns it).
+    const product = { sku: 'CLI-1', family: 'any', values: {} };
     expect(await call('POST', '/api/v1/pim/products', product)).toBe(403);
 
     const revoked = await keel('keys', 'revoke', record.id, '--json');

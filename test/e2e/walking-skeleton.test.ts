@@ -12,14 +12,37 @@ describe.each(backends)('walking skeleton: publish → catalog → order → acc
   });
   afterAll(async () => t?.cleanup());
 
-  it('a product published by pim appears in the channel catalog projection', async () => {
+  it('a product approved and published by pim appears in the channel catalog projection', async () => {
+    const pim = t.app.domains.pim;
+    await pim.setup.putChannel({ code: 'web', locales: ['en_US'], currencies: ['USD'] });
+    await pim.setup.putAttribute({ code: 'name', type: 'text', localizable: true });
+    await pim.setup.putAttribute({ code: 'msrp', type: 'price' });
+    await pim.setup.putFamily({
+      code: 'apparel',
+      attributes: ['name', 'msrp'],
+      labelAttribute: 'name',
+      requirements: [
+        { channel: 'web', attribute: 'name' },
+        { channel: 'web', attribute: 'msrp' },
+      ],
+    });
+    const values = (amount: number) => ({
+      name: [{ locale: 'en_US', channel: null, data: 'Red T-shirt (M)' }],
+      msrp: [{ locale: null, channel: null, data: [{ amount, currency: 'USD' }] }],
+    });
     const created = await t.api('POST', '/api/v1/pim/products', {
       sku: 'TSHIRT-RED-M',
-      title: 'Red T-shirt (M)',
-      price: { amount: 1999, currency: 'USD' },
+      family: 'apparel',
+      values: values(1999),
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ sku: 'TSHIRT-RED-M', status: 'published', version: 1 });
+    expect(created.body).toMatchObject({ sku: 'TSHIRT-RED-M', status: 'draft', version: 1 });
+    const id = created.body.id as string;
+    const step = async (action: string) => {
+      const res = await t.api('POST', `/api/v1/pim/products/${id}/transitions`, { action });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    };
+    for (const action of ['submit', 'approve', 'publish']) await step(action);
     await waitFor(
       async () => (await t.api('GET', '/api/v1/channels/web/catalog')).body.items.length === 1,
       10_000,
@@ -28,20 +51,19 @@ describe.each(backends)('walking skeleton: publish → catalog → order → acc
     const catalog = await t.api('GET', '/api/v1/channels/web/catalog');
     expect(catalog.body.items[0]).toMatchObject({
       sku: 'TSHIRT-RED-M',
+      title: 'Red T-shirt (M)',
       price: { amount: 1999, currency: 'USD' },
     });
 
-    // A new version replaces the projected one.
-    await t.api('POST', '/api/v1/pim/products', {
-      sku: 'TSHIRT-RED-M',
-      title: 'Red T-shirt (M)',
-      price: { amount: 1799, currency: 'USD' },
-    });
+    // A new version, once approved and published, replaces the projected one.
+    expect((await t.api('PATCH', `/api/v1/pim/products/${id}`, { values: values(1799) })).status).toBe(200);
+    for (const action of ['submit', 'approve', 'publish']) await step(action);
     await waitFor(
       async () => (await t.api('GET', '/api/v1/channels/web/catalog')).body.items[0].version === 2,
       10_000,
       'v2',
     );
+    expect((await t.api('GET', '/api/v1/channels/web/catalog')).body.items[0].price.amount).toBe(1799);
   });
 
   it('an order placed on a channel is accepted by oms and its events share one correlation id', async () => {
@@ -112,7 +134,12 @@ describe.each(backends)('walking skeleton: publish → catalog → order → acc
   it('audits the writes and keeps the chain valid', async () => {
     const entries = await t.app.audit.list({ limit: 100 });
     expect(entries.map((e) => e.action)).toEqual(
-      expect.arrayContaining(['pim.product.publish', 'channels.order.place', 'oms.order.accept']),
+      expect.arrayContaining([
+        'pim.product.create',
+        'pim.workflow.publish',
+        'channels.order.place',
+        'oms.order.accept',
+      ]),
     );
     expect((await t.app.audit.verify()).ok).toBe(true);
   });

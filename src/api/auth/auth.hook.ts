@@ -37,7 +37,10 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeys): void {
     const actor = `key:${record.id}`;
     request.principal = { keyId: record.id, actor, scopes: record.scopes };
     request.operation.actor = actor;
+    request.operation.scopes = record.scopes;
     if (request.is404) return;
+    // The owning domain's handler decides (and audits a refusal): see RouteAccess.owner.
+    if (request.routeOptions.config.owner) return;
     const required = request.routeOptions.config.scopes;
     if (!required || required.length === 0) {
       request.log.warn({ route: request.routeOptions.url }, 'route declares no scopes; refused');

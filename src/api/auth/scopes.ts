@@ -1,9 +1,15 @@
-import { SCOPE_DOMAINS, type Scope } from '../../kernel/ports/http.js';
+import { grants } from '../../kernel/ownership.js';
+import { ROLE_SCOPES, SCOPE_DOMAINS, type Scope } from '../../kernel/ports/http.js';
 import { ApiErrors } from '../errors.js';
 
-export { SCOPE_DOMAINS, type Scope };
+export { grants, SCOPE_DOMAINS, type Scope };
 
-const VALID = new Set<string>([...SCOPE_DOMAINS.flatMap((d) => [`${d}:read`, `${d}:write`]), 'admin', '*']);
+const VALID = new Set<string>([
+  ...SCOPE_DOMAINS.flatMap((d) => [`${d}:read`, `${d}:write`]),
+  ...ROLE_SCOPES,
+  'admin',
+  '*',
+]);
 
 export const ALL_SCOPES: readonly Scope[] = [...VALID] as Scope[];
 
@@ -22,13 +28,6 @@ export function parseScopes(input: readonly unknown[]): Scope[] {
   }
   if (input.length === 0) throw ApiErrors.SCOPE_INVALID.create('at least one scope is required');
   return [...new Set(input as Scope[])].sort();
-}
-
-/** Does a key holding `granted` satisfy the single scope `required`? */
-export function grants(granted: readonly string[], required: Scope): boolean {
-  if (granted.includes('*') || granted.includes(required)) return true;
-  if (required.endsWith(':read')) return granted.includes(`${required.slice(0, -'read'.length)}write`);
-  return false;
 }
 
 /** The scopes of `required` (all of which a route needs) that `granted` lacks. */

@@ -1,26 +1,76 @@
 import type { DomainDeps, DomainModule } from '../../kernel/ports/module.js';
+import { type AssetService, createAssetService } from './asset.service.js';
+import { type CompletenessIndex, createCompletenessIndex } from './completeness.store.js';
 import { pimEvents } from './events.js';
-import { productRoutes } from './product.http.js';
+import { createExportService, type ExportService } from './export.service.js';
+import { createImportService, type ImportService } from './import.service.js';
+import { createModelService, type ModelService } from './model.service.js';
+import { pimRoutes } from './pim.http.js';
 import { createProductService, type ProductService } from './product.service.js';
+import { createProductStore, type ProductIndexHook } from './product.store.js';
+import { createRulesService, RulesCache, type RulesService } from './rules.service.js';
 import { pimMigrations } from './schema.js';
+import { rebuildSearchIndex, searchIndexHook } from './search.index.js';
+import { createSearchService, type SearchService } from './search.service.js';
+import { createSetupService, type SetupService } from './setup.service.js';
+import { createWorkflowService, type WorkflowService } from './workflow.service.js';
 
+export type { AttributeDef, ChannelDef, FamilyDef, ProductInput, ProductValues } from './catalog.types.js';
 export { PimErrors } from './errors.js';
-export { ProductPublished } from './events.js';
-export type { Product, PublishProductInput } from './product.service.js';
+export { ProductPublished, ProductRetired, ProductUpdated } from './events.js';
+export type { ImportReport } from './import.service.js';
+export type { Product } from './product.service.js';
+export { WORKFLOW_ACTIONS, type WorkflowAction } from './workflow.service.js';
 
 export interface Pim extends DomainModule {
+  setup: SetupService;
+  assets: AssetService;
+  models: ModelService;
   products: ProductService;
+  search: SearchService;
+  rules: RulesService;
+  workflow: WorkflowService;
+  imports: ImportService;
+  exports: ExportService;
 }
 
-/** The PIM domain: product content, the system of record for what is sold. */
-export function createPim(deps: DomainDeps): Pim {
-  const products = createProductService(deps);
+/** The PIM domain: product content, the system of record for what is sold and how it is described. */
+export interface PimOptions {
+  /** Largest asset file accepted, in bytes. */
+  maxAssetBytes: number;
+}
+
+export function createPim(deps: DomainDeps, options: PimOptions = { maxAssetBytes: 50 * 1024 * 1024 }): Pim {
+  const completeness = createCompletenessIndex();
+  const hooks: ProductIndexHook[] = [];
+  hooks.push(searchIndexHook(deps.store.dialect));
+  const writer = createProductStore(deps.bus, completeness, hooks);
+  // Catalog changes the product write path does not see (a model's values, a family's
+  // requirements, a channel's locales) rebuild both derived indexes of the products concerned.
+  const derived: CompletenessIndex = {
+    ...completeness,
+    async recompute(tx, scope) {
+      const n = await completeness.recompute(tx, scope);
+      await rebuildSearchIndex(tx, deps.store.dialect, scope);
+      return n;
+    },
+  };
+  const setup = createSetupService(deps, derived);
+  const models = createModelService(deps, derived);
+  const search = createSearchService(deps.store);
+  const products = createProductService(deps, writer, completeness);
+  const rules = createRulesService(deps);
+  const assets = createAssetService(deps, options);
+  const imports = createImportService(deps, writer);
+  const exports = createExportService(deps);
+  const workflow = createWorkflowService(deps, new RulesCache());
+  const pim = { setup, assets, models, products, search, rules, workflow, imports, exports };
   return {
     name: 'pim',
     migrations: pimMigrations,
     events: pimEvents,
     subscriptions: [],
-    http: productRoutes(products),
-    products,
+    http: pimRoutes(pim),
+    ...pim,
   };
 }

@@ -19,7 +19,14 @@ export type ScopeDomain = (typeof SCOPE_DOMAINS)[number];
  * An API scope: `<domain>:read`, `<domain>:write` (which implies read of the same domain), `admin`
  * (bus, dead letters, replay, sagas, audit, keys), or `*` (everything).
  */
-export type Scope = `${ScopeDomain}:${'read' | 'write'}` | 'admin' | '*';
+export type Scope = `${ScopeDomain}:${'read' | 'write'}` | RoleScope | 'admin' | '*';
+
+/**
+ * Workflow roles beyond writing: the PIM's reviewer (approves, rejects) and publisher (publishes,
+ * retires). `pim:write` is the editor. Each role also grants read of its domain.
+ */
+export const ROLE_SCOPES = ['pim:review', 'pim:publish'] as const;
+export type RoleScope = (typeof ROLE_SCOPES)[number];
 
 /** What a route declares in its `config`. */
 export interface RouteAccess {
@@ -29,6 +36,11 @@ export interface RouteAccess {
   public?: boolean;
   /** POST that creates: honours `Idempotency-Key` (see docs/api.md). */
   idempotent?: boolean;
+  /**
+   * The route writes content this domain owns. Any authenticated caller reaches the handler, which
+   * refuses callers without `<owner>:write` with OWNERSHIP_VIOLATION and audits the attempt.
+   */
+  owner?: ScopeDomain;
 }
 
 declare module 'fastify' {
@@ -41,6 +53,8 @@ export interface HttpHelpers {
   requireScopes(...scopes: Scope[]): RouteAccess;
   /** Route config for a POST that creates and honours Idempotency-Key. */
   idempotentCreate(...scopes: Scope[]): RouteAccess;
+  /** Route config for a write of content `owner` owns (see RouteAccess.owner); `idempotent` for creates. */
+  ownedWrite(owner: ScopeDomain, options?: { idempotent?: boolean }): RouteAccess;
   /** Problem+json response schemas for OpenAPI: `response: { 200: X, ...helpers.problems(404, 409) }`. */
   problems(...statuses: number[]): Record<number, TSchema>;
   store: Store;

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { EventDefinition } from '../events.js';
 import type { AuditLog } from './audit.js';
+import type { BlobStore } from './blob.js';
 import type { EventBus, Subscription } from './bus.js';
 import type { HttpPlugin } from './http.js';
 import type { Logger } from './logger.js';
@@ -13,6 +14,8 @@ export interface DomainDeps {
   clock: Clock;
   log: Logger;
   audit: AuditLog;
+  /** Content-addressed file storage (asset files). */
+  blobs: BlobStore;
 }
 
 /** What a domain gives back to app.ts to be wired: its tables, events, consumers and routes. */

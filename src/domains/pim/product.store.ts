@@ -1,0 +1,416 @@
+import { newId } from '../../kernel/ids.js';
+import type { EventBus } from '../../kernel/ports/bus.js';
+import type { Tx } from '../../kernel/ports/store.js';
+import type { CatalogSnapshot, FieldError, ProductInput, ProductValues } from './catalog.types.js';
+import { effectiveValues } from './completeness.js';
+import type { CompletenessIndex } from './completeness.store.js';
+import { ProductUpdated } from './events.js';
+import { type ContentDiff, changedFields, contentHash, contentOf, diffContent } from './product.diff.js';
+import type { ValidatedProduct } from './product.validate.js';
+import type { PimProductRow } from './schema.js';
+import { chunked } from './sql.js';
+
+/**
+ * The one write path for product content, set-based: the API's single writes and the importer's
+ * batches of thousands both come through here, so validation against other rows, versions,
+ * completeness, the search index and events are maintained identically.
+ */
+
+export type WriteMode = 'create' | 'update' | 'upsert';
+
+export interface WriteItem extends ValidatedProduct {
+  /** Optimistic concurrency: refuse if the stored version differs. */
+  expectedVersion?: number;
+}
+
+export type WriteResult =
+  | { ok: true; id: string; sku: string; version: number; change: 'created' | 'updated' | 'unchanged' }
+  | { ok: false; sku: string; errors: FieldError[] };
+
+/** Kept current with product content in the writer's transaction (e.g. the search index). */
+export type ProductIndexHook = (
+  tx: Tx,
+  snap: CatalogSnapshot,
+  products: readonly WrittenProduct[],
+) => Promise<void>;
+
+export interface WrittenProduct {
+  id: string;
+  sku: string;
+  family: string;
+  parent: string | null;
+  /** Model values applied. */
+  values: ProductValues;
+}
+
+export interface WriteContext {
+  mode: WriteMode;
+  author: string;
+  /** `create`, `update`, `import`, `restore:3` … */
+  reason: string;
+  now: string;
+}
+
+/** Content edits send a product back to draft: what is approved or published must be what was reviewed. */
+const REOPENED = new Set(['in_review', 'approved', 'published']);
+
+interface ModelInfo {
+  family: string;
+  axes: string[];
+  values: ProductValues;
+}
+
+async function loadModels(tx: Tx, codes: string[]): Promise<Map<string, ModelInfo>> {
+  const out = new Map<string, ModelInfo>();
+  for (const part of chunked(codes, 500)) {
+    const rows = await tx
+      .selectFrom('pim_models')
+      .select(['code', 'family', 'axes', 'values'])
+      .where('code', 'in', part)
+      .execute();
+    for (const r of rows)
+      out.set(r.code as string, {
+        family: r.family as string,
+        axes: JSON.parse(r.axes as string),
+        values: JSON.parse(r.values as string),
+      });
+  }
+  return out;
+}
+
+function axisKey(input: ProductInput, model: ModelInfo, errors: FieldError[]): string | null {
+  const parts: unknown[] = [];
+  for (const axis of model.axes) {
+    const entry = input.values[axis]?.find((e) => e.locale === null && e.channel === null);
+    if (!entry) {
+      errors.push({
+        field: `values.${axis}`,
+        code: 'VARIANT_AXES_MISSING',
+        message: `a variant of "${input.parent}" needs a value for its axis "${axis}"`,
+      });
+    } else parts.push(entry.data);
+  }
+  return parts.length === model.axes.length ? JSON.stringify(parts) : null;
+}
+
+export function createProductStore(
+  bus: EventBus,
+  completeness: CompletenessIndex,
+  hooks: ProductIndexHook[],
+) {
+  async function existingBySku(tx: Tx, skus: string[]): Promise<Map<string, PimProductRow>> {
+    const out = new Map<string, PimProductRow>();
+    for (const part of chunked(skus, 500)) {
+      const rows = (await tx
+        .selectFrom('pim_products')
+        .selectAll()
+        .where('sku', 'in', part)
+        .execute()) as PimProductRow[];
+      for (const r of rows) out.set(r.sku, r);
+    }
+    return out;
+  }
+
+  async function existingSkus(tx: Tx, skus: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const part of chunked([...new Set(skus)], 500)) {
+      const rows = await tx.selectFrom('pim_products').select('sku').where('sku', 'in', part).execute();
+      for (const r of rows) out.add(r.sku as string);
+    }
+    return out;
+  }
+
+  async function existingAssets(tx: Tx, ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunked([...new Set(ids)], 500)) {
+      const rows = await tx.selectFrom('pim_assets').select(['id', 'kind']).where('id', 'in', part).execute();
+      for (const r of rows) out.set(r.id as string, r.kind as string);
+    }
+    return out;
+  }
+
+  async function siblings(tx: Tx, parents: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunked(parents, 500)) {
+      const rows = await tx
+        .selectFrom('pim_products')
+        .select(['sku', 'parent', 'axis_key'])
+        .where('parent', 'in', part)
+        .execute();
+      for (const r of rows) out.set(`${r.parent}\u0000${r.axis_key}`, r.sku as string);
+    }
+    return out;
+  }
+
+  async function uniqueOwners(
+    tx: Tx,
+    pairs: { attribute: string; value: string }[],
+  ): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunked(pairs, 200)) {
+      const rows = await tx
+        .selectFrom('pim_unique_values')
+        .select(['attribute', 'value', 'product_id'])
+        .where((eb) =>
+          eb.or(part.map((p) => eb.and([eb('attribute', '=', p.attribute), eb('value', '=', p.value)]))),
+        )
+        .execute();
+      for (const r of rows) out.set(`${r.attribute}\u0000${r.value}`, r.product_id as string);
+    }
+    return out;
+  }
+
+  return {
+    async write(
+      tx: Tx,
+      snap: CatalogSnapshot,
+      items: readonly WriteItem[],
+      ctx: WriteContext,
+    ): Promise<WriteResult[]> {
+      const existing = await existingBySku(
+        tx,
+        items.map((i) => i.input.sku),
+      );
+      const parents = [...new Set(items.map((i) => i.input.parent).filter((p): p is string => !!p))];
+      const models = await loadModels(tx, parents);
+      const taken = await siblings(tx, parents);
+      const batchSkus = new Set(items.map((i) => i.input.sku));
+      const refs = await existingSkus(
+        tx,
+        items.flatMap((i) => i.references).filter((s) => !batchSkus.has(s)),
+      );
+      const assets = await existingAssets(
+        tx,
+        items.flatMap((i) => i.assets),
+      );
+      const uniqueAttrs = [...snap.attributes.values()].filter((a) => a.unique);
+      const uniquePairs = items.flatMap((i) =>
+        uniqueAttrs.flatMap((a) =>
+          (i.input.values[a.code] ?? []).map((e) => ({ attribute: a.code, value: String(e.data) })),
+        ),
+      );
+      const owners = uniquePairs.length > 0 ? await uniqueOwners(tx, uniquePairs) : new Map<string, string>();
+
+      const results: WriteResult[] = [];
+      const seen = new Set<string>();
+      const rows: PimProductRow[] = [];
+      const versions: Record<string, unknown>[] = [];
+      const written: WrittenProduct[] = [];
+      const events = [];
+      const changedIds: string[] = [];
+      const categoryRows: { category: string; product_id: string }[] = [];
+      const uniqueRows: { attribute: string; value: string; product_id: string }[] = [];
+
+      for (const item of items) {
+        const { input } = item;
+        const errors = [...item.errors];
+        const before = existing.get(input.sku);
+        const fail = () => results.push({ ok: false, sku: input.sku, errors });
+        if (seen.has(input.sku)) {
+          errors.push({
+            field: 'sku',
+            code: 'SKU_DUPLICATE',
+            message: `SKU "${input.sku}" appears earlier in the same batch`,
+          });
+          fail();
+          continue;
+        }
+        seen.add(input.sku);
+        if (ctx.mode === 'create' && before)
+          errors.push({
+            field: 'sku',
+            code: 'SKU_TAKEN',
+            message: `SKU "${input.sku}" is already used by ${before.id}`,
+          });
+        if (ctx.mode === 'update' && !before)
+          errors.push({
+            field: 'sku',
+            code: 'PRODUCT_NOT_FOUND',
+            message: `no product with SKU "${input.sku}"`,
+          });
+        if (item.expectedVersion !== undefined && before && Number(before.version) !== item.expectedVersion)
+          errors.push({
+            field: 'version',
+            code: 'VERSION_CONFLICT',
+            message: `stored version is ${before.version}, not ${item.expectedVersion}`,
+          });
+        for (const r of item.references)
+          if (!refs.has(r) && !batchSkus.has(r))
+            errors.push({
+              field: 'values',
+              code: 'REFERENCE_UNKNOWN',
+              message: `no product with SKU "${r}"`,
+            });
+        for (const [code, entries] of Object.entries(input.values)) {
+          const attr = snap.attributes.get(code);
+          if (attr?.type !== 'media') continue;
+          for (const e of entries) {
+            const kind = assets.get(e.data as string);
+            if (!kind)
+              errors.push({ field: `values.${code}`, code: 'ASSET_UNKNOWN', message: `no asset ${e.data}` });
+            else if (attr.mediaKinds && !attr.mediaKinds.includes(kind as 'image'))
+              errors.push({
+                field: `values.${code}`,
+                code: 'ASSET_KIND',
+                message: `"${code}" takes ${attr.mediaKinds.join('/')}, not ${kind}`,
+              });
+          }
+        }
+        let key: string | null = null;
+        let model: ModelInfo | undefined;
+        if (input.parent) {
+          model = models.get(input.parent);
+          if (!model)
+            errors.push({
+              field: 'parent',
+              code: 'MODEL_UNKNOWN',
+              message: `product model "${input.parent}" does not exist`,
+            });
+          else if (model.family !== input.family)
+            errors.push({
+              field: 'family',
+              code: 'FAMILY_MISMATCH',
+              message: `model "${input.parent}" is of family "${model.family}"`,
+            });
+          else {
+            key = axisKey(input, model, errors);
+            const holder = key ? taken.get(`${input.parent}\u0000${key}`) : undefined;
+            if (key && holder && holder !== input.sku)
+              errors.push({
+                field: 'values',
+                code: 'VARIANT_AXES_DUPLICATE',
+                message: `variant ${holder} of "${input.parent}" already has these axis values`,
+              });
+          }
+        }
+        const id = before?.id ?? newId('prd');
+        for (const a of uniqueAttrs)
+          for (const e of input.values[a.code] ?? []) {
+            const owner = owners.get(`${a.code}\u0000${String(e.data)}`);
+            if (owner && owner !== id)
+              errors.push({
+                field: `values.${a.code}`,
+                code: 'VALUE_NOT_UNIQUE',
+                message: `"${e.data}" is used by ${owner}`,
+              });
+          }
+        if (errors.length > 0) {
+          fail();
+          continue;
+        }
+        if (key && input.parent) taken.set(`${input.parent}\u0000${key}`, input.sku);
+        const content = contentOf(input);
+        const hash = contentHash(content);
+        if (before && before.content_hash === hash) {
+          results.push({
+            ok: true,
+            id,
+            sku: input.sku,
+            version: Number(before.version),
+            change: 'unchanged',
+          });
+          continue;
+        }
+        const diff: ContentDiff = diffContent(
+          before
+            ? {
+                family: before.family,
+                parent: before.parent,
+                categories: JSON.parse(before.categories),
+                values: JSON.parse(before.values),
+              }
+            : null,
+          content,
+        );
+        const version = before ? Number(before.version) + 1 : 1;
+        const status = !before ? 'draft' : REOPENED.has(before.status) ? 'draft' : before.status;
+        rows.push({
+          id,
+          sku: input.sku,
+          family: input.family,
+          parent: content.parent,
+          axis_key: key,
+          categories: JSON.stringify(content.categories),
+          values: JSON.stringify(content.values),
+          status,
+          version,
+          content_hash: hash,
+          created_at: before?.created_at ?? ctx.now,
+          updated_at: ctx.now,
+        });
+        versions.push({
+          subject: id,
+          version,
+          author: ctx.author,
+          at: ctx.now,
+          reason: ctx.reason,
+          diff: JSON.stringify(diff),
+        });
+        written.push({
+          id,
+          sku: input.sku,
+          family: input.family,
+          parent: content.parent,
+          values: effectiveValues(model?.values, content.values),
+        });
+        if (before) changedIds.push(id);
+        for (const c of content.categories) categoryRows.push({ category: c, product_id: id });
+        for (const a of uniqueAttrs)
+          for (const e of content.values[a.code] ?? [])
+            uniqueRows.push({ attribute: a.code, value: String(e.data), product_id: id });
+        events.push(
+          ProductUpdated.input(
+            id,
+            {
+              productId: id,
+              sku: input.sku,
+              version,
+              family: input.family,
+              parent: content.parent,
+              status,
+              changed: changedFields(diff),
+            },
+            { aggregateVersion: version },
+          ),
+        );
+        results.push({ ok: true, id, sku: input.sku, version, change: before ? 'updated' : 'created' });
+      }
+
+      if (rows.length === 0) return results;
+      for (const part of chunked(rows, 400))
+        await tx
+          .insertInto('pim_products')
+          .values(part)
+          .onConflict((oc) =>
+            oc.column('sku').doUpdateSet((eb) => ({
+              family: eb.ref('excluded.family'),
+              parent: eb.ref('excluded.parent'),
+              axis_key: eb.ref('excluded.axis_key'),
+              categories: eb.ref('excluded.categories'),
+              values: eb.ref('excluded.values'),
+              status: eb.ref('excluded.status'),
+              version: eb.ref('excluded.version'),
+              content_hash: eb.ref('excluded.content_hash'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      for (const part of chunked(versions, 500)) await tx.insertInto('pim_versions').values(part).execute();
+      for (const part of chunked(changedIds, 500)) {
+        await tx.deleteFrom('pim_product_categories').where('product_id', 'in', part).execute();
+        if (uniqueAttrs.length > 0)
+          await tx.deleteFrom('pim_unique_values').where('product_id', 'in', part).execute();
+      }
+      for (const part of chunked(categoryRows, 1000))
+        await tx.insertInto('pim_product_categories').values(part).execute();
+      for (const part of chunked(uniqueRows, 1000))
+        await tx.insertInto('pim_unique_values').values(part).execute();
+      await completeness.write(tx, snap, written);
+      for (const hook of hooks) await hook(tx, snap, written);
+      await bus.append(tx, events);
+      return results;
+    },
+  };
+}
+
+export type ProductStore = ReturnType<typeof createProductStore>;

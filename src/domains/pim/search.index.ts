@@ -1,0 +1,188 @@
+import type { Dialect, Tx } from '../../kernel/ports/store.js';
+import { loadSnapshot } from './catalog.repo.js';
+import type { AttributeDef, CatalogSnapshot, ProductValues } from './catalog.types.js';
+import { effectiveValues } from './completeness.js';
+import type { ProductIndexHook, WrittenProduct } from './product.store.js';
+import { searchDocsTable } from './search.schema.js';
+import { chunked } from './sql.js';
+
+/**
+ * The product search index's maintenance: a `ProductIndexHook` run by the product write path in
+ * the writer's transaction, so that the index commits (or rolls back) with the content it
+ * describes. Set-based (a delete and a multi-row insert per 500 rows, no per-product query): it
+ * runs inside the bulk importer.
+ */
+
+/** One search document: a product's searchable text in one locale. */
+export interface SearchDoc {
+  product_id: string;
+  locale: string;
+  text: string;
+}
+
+const INSERT_CHUNK = 500;
+const DELETE_CHUNK = 500;
+/** Bound on one document's text: PostgreSQL refuses a tsvector over 1 MB. */
+const MAX_TEXT = 200_000;
+
+const NON_ASCII = /\P{ASCII}/u;
+const ASCII_SEPARATORS = /[^a-z0-9]+/g;
+const SEPARATORS = /[^\p{L}\p{N}]+/gu;
+const MARKS = /\p{M}/gu;
+const TAGS = /<[^>]*>/g;
+const ENTITY = /&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,8});/g;
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/**
+ * The normalized form of text, for the index and for queries alike: lower case, compatibility
+ * decomposition with the combining marks removed (é → e, ﬁ → fi, ２ → 2), then the words — runs of
+ * letters and digits — joined by single spaces. Not folded: letters without a decomposition (ß, ø,
+ * æ, ł), which are indexed as they are.
+ */
+export function searchText(s: string): string {
+  const lower = s.toLowerCase();
+  if (!NON_ASCII.test(lower)) return lower.replace(ASCII_SEPARATORS, ' ').trim();
+  return lower.normalize('NFKD').replace(MARKS, '').replace(SEPARATORS, ' ').trim();
+}
+
+/** The words of a query, in the same normal form as the index. */
+export function searchTokens(s: string): string[] {
+  const t = searchText(s);
+  return t === '' ? [] : t.split(' ');
+}
+
+/** Text of HTML, cheaply: tags become spaces, common entities are decoded (others become spaces). */
+export function stripHtml(s: string): string {
+  let out = s.includes('<') ? s.replace(TAGS, ' ') : s;
+  if (out.includes('&'))
+    out = out.replace(ENTITY, (_, e: string) => {
+      if (e[0] !== '#') return NAMED[e.toLowerCase()] ?? ' ';
+      const code =
+        e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
+    });
+  return out;
+}
+
+/** The attributes full-text search covers. */
+export function searchableAttributes(snap: CatalogSnapshot): AttributeDef[] {
+  return [...snap.attributes.values()].filter(
+    (a) => a.searchable && (a.type === 'text' || a.type === 'richtext'),
+  );
+}
+
+/**
+ * A product's documents: one per locale of the catalog (the union of the channels' locales), each
+ * holding the SKU, the non-localizable searchable values and the values of that locale. Values of
+ * a scopable attribute are taken from every channel, each distinct text once.
+ */
+export function searchDocs(
+  locales: readonly string[],
+  attributes: readonly AttributeDef[],
+  product: Pick<WrittenProduct, 'id' | 'sku' | 'values'>,
+): SearchDoc[] {
+  const common = new Set<string>([searchText(product.sku)]);
+  let localized: Map<string, Set<string>> | undefined;
+  for (const attr of attributes) {
+    const entries = product.values[attr.code];
+    if (!entries) continue;
+    for (const e of entries) {
+      if (typeof e.data !== 'string') continue;
+      const text = searchText(attr.type === 'richtext' ? stripHtml(e.data) : e.data);
+      if (text === '') continue;
+      if (e.locale === null) common.add(text);
+      else {
+        localized ??= new Map();
+        const set = localized.get(e.locale);
+        if (set) set.add(text);
+        else localized.set(e.locale, new Set([text]));
+      }
+    }
+  }
+  const base = [...common].join(' ');
+  return locales.map((locale) => {
+    const own = localized?.get(locale);
+    let text = base;
+    if (own) for (const t of own) if (!common.has(t)) text += ` ${t}`;
+    return { product_id: product.id, locale, text: text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text };
+  });
+}
+
+/** Replace the documents of these products (values are effective: the model's values applied). */
+export async function writeSearchDocs(
+  tx: Tx,
+  dialect: Dialect,
+  snap: CatalogSnapshot,
+  products: readonly Pick<WrittenProduct, 'id' | 'sku' | 'values'>[],
+): Promise<void> {
+  if (products.length === 0) return;
+  const table = searchDocsTable(dialect);
+  const locales = [...snap.locales];
+  const attributes = searchableAttributes(snap);
+  const ids = products.map((p) => p.id);
+  for (const part of chunked(ids, DELETE_CHUNK))
+    await tx.deleteFrom(table).where('product_id', 'in', part).execute();
+  if (locales.length === 0) return;
+  // A product written twice in one batch keeps its last content (the store dedups SKUs, but be safe).
+  const latest = new Map<string, Pick<WrittenProduct, 'id' | 'sku' | 'values'>>();
+  for (const p of products) latest.set(p.id, p);
+  const rows: SearchDoc[] = [];
+  for (const p of latest.values()) for (const d of searchDocs(locales, attributes, p)) rows.push(d);
+  for (const part of chunked(rows, INSERT_CHUNK)) await tx.insertInto(table).values(part).execute();
+}
+
+/** The hook the product write path runs in the writer's transaction. */
+export function searchIndexHook(dialect: Dialect): ProductIndexHook {
+  return (tx, snap, products) => writeSearchDocs(tx, dialect, snap, products);
+}
+
+const REBUILD_CHUNK = 1000;
+
+/**
+ * Rebuild the documents of every product (of one family, or of one model's variants), in chunks,
+ * for changes the product write path does not see: a model's values (inherited by its variants),
+ * an attribute made (un)searchable, a channel's locales. Returns the number of products indexed.
+ */
+export async function rebuildSearchIndex(
+  tx: Tx,
+  dialect: Dialect,
+  scope: { family?: string; model?: string } = {},
+): Promise<number> {
+  const snap = await loadSnapshot(tx);
+  let after = '';
+  let total = 0;
+  for (;;) {
+    let q = tx
+      .selectFrom('pim_products')
+      .select(['id', 'sku', 'parent', 'values'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(REBUILD_CHUNK);
+    if (scope.family) q = q.where('family', '=', scope.family);
+    if (scope.model) q = q.where('parent', '=', scope.model);
+    const rows = (await q.execute()) as { id: string; sku: string; parent: string | null; values: string }[];
+    if (rows.length === 0) return total;
+    const parents = [...new Set(rows.map((r) => r.parent).filter((p): p is string => p !== null))];
+    const models = new Map<string, ProductValues>();
+    for (const part of chunked(parents, 500)) {
+      const ms = await tx
+        .selectFrom('pim_models')
+        .select(['code', 'values'])
+        .where('code', 'in', part)
+        .execute();
+      for (const m of ms) models.set(m.code as string, JSON.parse(m.values as string));
+    }
+    await writeSearchDocs(
+      tx,
+      dialect,
+      snap,
+      rows.map((r) => ({
+        id: r.id,
+        sku: r.sku,
+        values: effectiveValues(r.parent ? models.get(r.parent) : undefined, JSON.parse(r.values)),
+      })),
+    );
+    total += rows.length;
+    after = rows[rows.length - 1]!.id;
+  }
+}
