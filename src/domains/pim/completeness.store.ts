@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { Tx } from '../../kernel/ports/store.js';
+import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { loadSnapshot } from './catalog.repo.js';
 import type { CatalogSnapshot, ProductValues } from './catalog.types.js';
 import { type CompletenessRow, computeCompleteness, effectiveValues } from './completeness.js';
-import { chunked } from './sql.js';
+import { chunked, insertRows } from './sql.js';
 
 /** The stored completeness of each product per channel × locale, and its maintenance. */
 
@@ -18,19 +18,19 @@ export interface CompletenessIndex {
   write(
     tx: Tx,
     snap: CatalogSnapshot,
-    products: readonly { id: string; family: string; values: ProductValues }[],
+    products: readonly { id: string; family: string; values: ProductValues; created?: boolean }[],
   ): Promise<Map<string, CompletenessRow[]>>;
   /** Recompute for every product (of one family, or of one model's variants), in chunks. */
   recompute(tx: Tx, scope: { family?: string; model?: string }): Promise<number>;
   forProduct(db: Kysely<any>, productId: string): Promise<CompletenessRow[]>;
 }
 
-export function createCompletenessIndex(): CompletenessIndex {
+export function createCompletenessIndex(dialect: Dialect): CompletenessIndex {
   const index: CompletenessIndex = {
     async write(tx, snap, products) {
       const out = new Map<string, CompletenessRow[]>();
       if (products.length === 0) return out;
-      const rows: Record<string, unknown>[] = [];
+      const rows: unknown[][] = [];
       for (const p of products) {
         const family = snap.families.get(p.family);
         const computed = family
@@ -38,22 +38,26 @@ export function createCompletenessIndex(): CompletenessIndex {
           : [];
         out.set(p.id, computed);
         for (const r of computed)
-          rows.push({
-            product_id: p.id,
-            channel: r.channel,
-            locale: r.locale,
-            required: r.required,
-            missing_count: r.missing.length,
-            ratio: r.ratio,
-            missing: JSON.stringify(r.missing),
-          });
+          rows.push([
+            p.id,
+            r.channel,
+            r.locale,
+            r.required,
+            r.missing.length,
+            r.ratio,
+            JSON.stringify(r.missing),
+          ]);
       }
-      for (const ids of chunked(
-        products.map((p) => p.id),
-        500,
-      ))
+      const stale = products.filter((p) => !p.created).map((p) => p.id);
+      for (const ids of chunked(stale, 500))
         await tx.deleteFrom('pim_completeness').where('product_id', 'in', ids).execute();
-      for (const part of chunked(rows, 500)) await tx.insertInto('pim_completeness').values(part).execute();
+      await insertRows(
+        tx,
+        dialect,
+        'pim_completeness',
+        ['product_id', 'channel', 'locale', 'required', 'missing_count', 'ratio', 'missing'],
+        rows,
+      );
       return out;
     },
 

@@ -41,10 +41,10 @@ export interface PimOptions {
 }
 
 export function createPim(deps: DomainDeps, options: PimOptions = { maxAssetBytes: 50 * 1024 * 1024 }): Pim {
-  const completeness = createCompletenessIndex();
+  const completeness = createCompletenessIndex(deps.store.dialect);
   const hooks: ProductIndexHook[] = [];
   hooks.push(searchIndexHook(deps.store.dialect));
-  const writer = createProductStore(deps.bus, completeness, hooks);
+  const writer = createProductStore(deps.store.dialect, deps.bus, completeness, hooks);
   // Catalog changes the product write path does not see (a model's values, a family's
   // requirements, a channel's locales) rebuild both derived indexes of the products concerned.
   const derived: CompletenessIndex = {

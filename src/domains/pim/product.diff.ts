@@ -26,11 +26,30 @@ export function contentOf(input: ProductInput): ProductContent {
   };
 }
 
+/** The content's text parts, serialized once and reused for the row, the hash and the version. */
+export interface ContentText {
+  categories: string;
+  values: string;
+}
+
+export function contentText(c: ProductContent): ContentText {
+  return { categories: JSON.stringify(c.categories), values: JSON.stringify(c.values) };
+}
+
 /** Inputs are canonical (sorted keys and entries, see product.validate), so text equality is content equality. */
-export function contentHash(c: ProductContent): string {
+export function contentHash(c: ProductContent, text: ContentText = contentText(c)): string {
   return createHash('sha256')
-    .update(JSON.stringify([c.family, c.parent, c.categories, c.values]))
+    .update(`${c.family}\u0000${c.parent ?? ''}\u0000${text.categories}\u0000${text.values}`)
     .digest('base64url');
+}
+
+/**
+ * The first version's diff, as text, built from the serialized content: `{ "*": [null, content] }`
+ * ("created with this content") rather than one entry per attribute, because imports create
+ * products by the million and this costs no second serialization.
+ */
+export function creationDiffText(c: ProductContent, text: ContentText): string {
+  return `{"*":[null,{"family":${JSON.stringify(c.family)},"parent":${JSON.stringify(c.parent)},"categories":${text.categories},"values":${text.values}}]}`;
 }
 
 export function diffContent(before: ProductContent | null, after: ProductContent): ContentDiff {
@@ -56,12 +75,18 @@ export function changedFields(diff: ContentDiff): string[] {
   return Object.keys(diff).map((k) => (k.startsWith('values.') ? k.slice(7) : k));
 }
 
+/** What a creation sets: every attribute with a value, and the structure. */
+export function createdFields(c: ProductContent): string[] {
+  return ['family', ...(c.parent ? ['parent'] : []), 'categories', ...Object.keys(c.values)];
+}
+
 /** Fold diffs (oldest first) into the content they lead to. */
 export function replayDiffs(diffs: readonly ContentDiff[]): ProductContent {
   const state: ProductContent = { family: '', parent: null, categories: [], values: {} };
   for (const diff of diffs) {
     for (const [field, [, after]] of Object.entries(diff)) {
-      if (field === 'family') state.family = after as string;
+      if (field === '*') Object.assign(state, structuredClone(after as ProductContent));
+      else if (field === 'family') state.family = after as string;
       else if (field === 'parent') state.parent = (after as string | null) ?? null;
       else if (field === 'categories') state.categories = (after as string[] | null) ?? [];
       else {

@@ -1,14 +1,22 @@
 import { newId } from '../../kernel/ids.js';
 import type { EventBus } from '../../kernel/ports/bus.js';
-import type { Tx } from '../../kernel/ports/store.js';
+import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import type { CatalogSnapshot, FieldError, ProductInput, ProductValues } from './catalog.types.js';
 import { effectiveValues } from './completeness.js';
 import type { CompletenessIndex } from './completeness.store.js';
 import { ProductUpdated } from './events.js';
-import { type ContentDiff, changedFields, contentHash, contentOf, diffContent } from './product.diff.js';
+import {
+  changedFields,
+  contentHash,
+  contentOf,
+  contentText,
+  createdFields,
+  creationDiffText,
+  diffContent,
+} from './product.diff.js';
 import type { ValidatedProduct } from './product.validate.js';
 import type { PimProductRow } from './schema.js';
-import { chunked } from './sql.js';
+import { chunked, insertRows } from './sql.js';
 
 /**
  * The one write path for product content, set-based: the API's single writes and the importer's
@@ -41,6 +49,8 @@ export interface WrittenProduct {
   parent: string | null;
   /** Model values applied. */
   values: ProductValues;
+  /** New: derived rows of it cannot exist yet, so nothing needs deleting first. */
+  created: boolean;
 }
 
 export interface WriteContext {
@@ -93,7 +103,28 @@ function axisKey(input: ProductInput, model: ModelInfo, errors: FieldError[]): s
   return parts.length === model.axes.length ? JSON.stringify(parts) : null;
 }
 
+const PRODUCT_COLUMNS = [
+  'id',
+  'sku',
+  'family',
+  'parent',
+  'axis_key',
+  'categories',
+  'values',
+  'status',
+  'version',
+  'content_hash',
+  'created_at',
+  'updated_at',
+] as const;
+const PRODUCT_UPSERT = `on conflict ("sku") do update set ${PRODUCT_COLUMNS.filter(
+  (c) => !['id', 'sku', 'created_at'].includes(c),
+)
+  .map((c) => `"${c}" = excluded."${c}"`)
+  .join(', ')}`;
+
 export function createProductStore(
+  dialect: Dialect,
   bus: EventBus,
   completeness: CompletenessIndex,
   hooks: ProductIndexHook[],
@@ -147,16 +178,23 @@ export function createProductStore(
     pairs: { attribute: string; value: string }[],
   ): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (const part of chunked(pairs, 200)) {
-      const rows = await tx
-        .selectFrom('pim_unique_values')
-        .select(['attribute', 'value', 'product_id'])
-        .where((eb) =>
-          eb.or(part.map((p) => eb.and([eb('attribute', '=', p.attribute), eb('value', '=', p.value)]))),
-        )
-        .execute();
-      for (const r of rows) out.set(`${r.attribute}\u0000${r.value}`, r.product_id as string);
+    // One `attribute = ? AND value IN (…)` per attribute: an OR of pairs defeats PostgreSQL's planner.
+    const byAttribute = new Map<string, Set<string>>();
+    for (const p of pairs) {
+      const set = byAttribute.get(p.attribute) ?? new Set<string>();
+      set.add(p.value);
+      byAttribute.set(p.attribute, set);
     }
+    for (const [attribute, values] of byAttribute)
+      for (const part of chunked([...values], 500)) {
+        const rows = await tx
+          .selectFrom('pim_unique_values')
+          .select(['value', 'product_id'])
+          .where('attribute', '=', attribute)
+          .where('value', 'in', part)
+          .execute();
+        for (const r of rows) out.set(`${attribute}\u0000${r.value}`, r.product_id as string);
+      }
     return out;
   }
 
@@ -194,12 +232,12 @@ export function createProductStore(
       const results: WriteResult[] = [];
       const seen = new Set<string>();
       const rows: PimProductRow[] = [];
-      const versions: Record<string, unknown>[] = [];
+      const versions: unknown[][] = [];
       const written: WrittenProduct[] = [];
       const events = [];
       const changedIds: string[] = [];
-      const categoryRows: { category: string; product_id: string }[] = [];
-      const uniqueRows: { attribute: string; value: string; product_id: string }[] = [];
+      const categoryRows: string[][] = [];
+      const uniqueRows: string[][] = [];
 
       for (const item of items) {
         const { input } = item;
@@ -300,7 +338,8 @@ export function createProductStore(
         }
         if (key && input.parent) taken.set(`${input.parent}\u0000${key}`, input.sku);
         const content = contentOf(input);
-        const hash = contentHash(content);
+        const text = contentText(content);
+        const hash = contentHash(content, text);
         if (before && before.content_hash === hash) {
           results.push({
             ok: true,
@@ -311,17 +350,24 @@ export function createProductStore(
           });
           continue;
         }
-        const diff: ContentDiff = diffContent(
-          before
-            ? {
-                family: before.family,
-                parent: before.parent,
-                categories: JSON.parse(before.categories),
-                values: JSON.parse(before.values),
-              }
-            : null,
-          content,
-        );
+        let diffText: string;
+        let changed: string[];
+        if (before) {
+          const diff = diffContent(
+            {
+              family: before.family,
+              parent: before.parent,
+              categories: JSON.parse(before.categories),
+              values: JSON.parse(before.values),
+            },
+            content,
+          );
+          diffText = JSON.stringify(diff);
+          changed = changedFields(diff);
+        } else {
+          diffText = creationDiffText(content, text);
+          changed = createdFields(content);
+        }
         const version = before ? Number(before.version) + 1 : 1;
         const status = !before ? 'draft' : REOPENED.has(before.status) ? 'draft' : before.status;
         rows.push({
@@ -330,34 +376,27 @@ export function createProductStore(
           family: input.family,
           parent: content.parent,
           axis_key: key,
-          categories: JSON.stringify(content.categories),
-          values: JSON.stringify(content.values),
+          categories: text.categories,
+          values: text.values,
           status,
           version,
           content_hash: hash,
           created_at: before?.created_at ?? ctx.now,
           updated_at: ctx.now,
         });
-        versions.push({
-          subject: id,
-          version,
-          author: ctx.author,
-          at: ctx.now,
-          reason: ctx.reason,
-          diff: JSON.stringify(diff),
-        });
+        versions.push([id, version, ctx.author, ctx.now, ctx.reason, diffText]);
         written.push({
           id,
           sku: input.sku,
           family: input.family,
           parent: content.parent,
           values: effectiveValues(model?.values, content.values),
+          created: !before,
         });
         if (before) changedIds.push(id);
-        for (const c of content.categories) categoryRows.push({ category: c, product_id: id });
+        for (const c of content.categories) categoryRows.push([c, id]);
         for (const a of uniqueAttrs)
-          for (const e of content.values[a.code] ?? [])
-            uniqueRows.push({ attribute: a.code, value: String(e.data), product_id: id });
+          for (const e of content.values[a.code] ?? []) uniqueRows.push([a.code, String(e.data), id]);
         events.push(
           ProductUpdated.input(
             id,
@@ -368,7 +407,7 @@ export function createProductStore(
               family: input.family,
               parent: content.parent,
               status,
-              changed: changedFields(diff),
+              changed,
             },
             { aggregateVersion: version },
           ),
@@ -377,34 +416,28 @@ export function createProductStore(
       }
 
       if (rows.length === 0) return results;
-      for (const part of chunked(rows, 400))
-        await tx
-          .insertInto('pim_products')
-          .values(part)
-          .onConflict((oc) =>
-            oc.column('sku').doUpdateSet((eb) => ({
-              family: eb.ref('excluded.family'),
-              parent: eb.ref('excluded.parent'),
-              axis_key: eb.ref('excluded.axis_key'),
-              categories: eb.ref('excluded.categories'),
-              values: eb.ref('excluded.values'),
-              status: eb.ref('excluded.status'),
-              version: eb.ref('excluded.version'),
-              content_hash: eb.ref('excluded.content_hash'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute();
-      for (const part of chunked(versions, 500)) await tx.insertInto('pim_versions').values(part).execute();
+      await insertRows(
+        tx,
+        dialect,
+        'pim_products',
+        PRODUCT_COLUMNS,
+        rows.map((r) => PRODUCT_COLUMNS.map((c) => r[c])),
+        PRODUCT_UPSERT,
+      );
+      await insertRows(
+        tx,
+        dialect,
+        'pim_versions',
+        ['subject', 'version', 'author', 'at', 'reason', 'diff'],
+        versions,
+      );
       for (const part of chunked(changedIds, 500)) {
         await tx.deleteFrom('pim_product_categories').where('product_id', 'in', part).execute();
         if (uniqueAttrs.length > 0)
           await tx.deleteFrom('pim_unique_values').where('product_id', 'in', part).execute();
       }
-      for (const part of chunked(categoryRows, 1000))
-        await tx.insertInto('pim_product_categories').values(part).execute();
-      for (const part of chunked(uniqueRows, 1000))
-        await tx.insertInto('pim_unique_values').values(part).execute();
+      await insertRows(tx, dialect, 'pim_product_categories', ['category', 'product_id'], categoryRows);
+      await insertRows(tx, dialect, 'pim_unique_values', ['attribute', 'value', 'product_id'], uniqueRows);
       await completeness.write(tx, snap, written);
       for (const hook of hooks) await hook(tx, snap, written);
       await bus.append(tx, events);

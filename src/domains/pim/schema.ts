@@ -194,7 +194,8 @@ export const pimMigrations: MigrationSet = {
           .addColumn('attribute', 'text', (c) => c.notNull())
           .addColumn('value', 'text', (c) => c.notNull())
           .addColumn('product_id', 'text', (c) => c.notNull())
-          .addPrimaryKeyConstraint('pim_unique_values_pk', ['attribute', 'value'])
+          // Value first: lookups are "these values of one attribute", and the attribute alone selects everything.
+          .addPrimaryKeyConstraint('pim_unique_values_pk', ['value', 'attribute'])
           .execute();
         await db.schema
           .createTable('pim_versions')

@@ -4,7 +4,7 @@ import type { AttributeDef, CatalogSnapshot, ProductValues } from './catalog.typ
 import { effectiveValues } from './completeness.js';
 import type { ProductIndexHook, WrittenProduct } from './product.store.js';
 import { searchDocsTable } from './search.schema.js';
-import { chunked } from './sql.js';
+import { chunked, insertRows } from './sql.js';
 
 /**
  * The product search index's maintenance: a `ProductIndexHook` run by the product write path in
@@ -20,7 +20,7 @@ export interface SearchDoc {
   text: string;
 }
 
-const INSERT_CHUNK = 500;
+const SEARCH_COLUMNS = ['product_id', 'locale', 'text'] as const;
 const DELETE_CHUNK = 500;
 /** Bound on one document's text: PostgreSQL refuses a tsvector over 1 MB. */
 const MAX_TEXT = 200_000;
@@ -113,13 +113,15 @@ export async function writeSearchDocs(
   tx: Tx,
   dialect: Dialect,
   snap: CatalogSnapshot,
-  products: readonly Pick<WrittenProduct, 'id' | 'sku' | 'values'>[],
+  products: readonly (Pick<WrittenProduct, 'id' | 'sku' | 'values'> &
+    Partial<Pick<WrittenProduct, 'created'>>)[],
 ): Promise<void> {
   if (products.length === 0) return;
   const table = searchDocsTable(dialect);
   const locales = [...snap.locales];
   const attributes = searchableAttributes(snap);
-  const ids = products.map((p) => p.id);
+  // New products have no documents yet: only rewritten ones need theirs removed first.
+  const ids = products.filter((p) => !p.created).map((p) => p.id);
   for (const part of chunked(ids, DELETE_CHUNK))
     await tx.deleteFrom(table).where('product_id', 'in', part).execute();
   if (locales.length === 0) return;
@@ -128,7 +130,13 @@ export async function writeSearchDocs(
   for (const p of products) latest.set(p.id, p);
   const rows: SearchDoc[] = [];
   for (const p of latest.values()) for (const d of searchDocs(locales, attributes, p)) rows.push(d);
-  for (const part of chunked(rows, INSERT_CHUNK)) await tx.insertInto(table).values(part).execute();
+  await insertRows(
+    tx,
+    dialect,
+    table,
+    SEARCH_COLUMNS,
+    rows.map((r) => SEARCH_COLUMNS.map((c) => r[c])),
+  );
 }
 
 /** The hook the product write path runs in the writer's transaction. */
