@@ -216,7 +216,8 @@ export function validateValues(
     const kept: ValueEntry[] = [];
     for (const raw of entries as ValueEntry[]) {
       const e: ValueEntry = { locale: raw?.locale ?? null, channel: raw?.channel ?? null, data: raw?.data };
-      const field = `values.${code}[${[e.locale, e.channel].filter(Boolean).join(',')}]`;
+      const scope = [e.locale, e.channel].filter(Boolean).join(',');
+      const field = scope ? `values.${code}[${scope}]` : `values.${code}`;
       if (!checkScope(attr, e, field, snap, out)) continue;
       const key = entryKey(e);
       if (seen.has(key)) {
