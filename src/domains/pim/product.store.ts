@@ -93,7 +93,9 @@ function axisKey(input: ProductInput, model: ModelInfo, errors: FieldError[]): s
   for (const axis of model.axes) {
     const entry = input.values[axis]?.find((e) => e.locale === null && e.channel === null);
     // An invalid axis value was reported already (and dropped): "missing" would only repeat it.
-    const reported = errors.some((e) => e.field === `values.${axis}` || e.field.startsWith(`values.${axis}[`));
+    const reported = errors.some(
+      (e) => e.field === `values.${axis}` || e.field.startsWith(`values.${axis}[`),
+    );
     if (!entry && reported) continue;
     if (!entry) {
       errors.push({
