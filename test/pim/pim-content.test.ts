@@ -172,6 +172,38 @@ describe.each(backends)('PIM content: setup, validation, completeness, versions 
     expect(again?.ratio).toBe(100);
   });
 
+  it("re-derives variants' completeness and search text when their model's values change", async () => {
+    const p = await pim.products.getBySku('TEE-RED-M');
+    const model = await pim.models.get('tee_classic');
+    const found = async (q: string) => (await pim.search.search({ q })).items.map((i) => i.sku);
+    expect(await found('Zephyrwear')).toEqual([]);
+    await pim.models.put({
+      code: model.code,
+      family: model.family,
+      axes: model.axes,
+      categories: model.categories,
+      values: { brand: [{ locale: null, channel: null, data: 'Zephyrwear' }] },
+    });
+    expect(await found('Zephyrwear')).toEqual(['TEE-RED-M']);
+    // google requires brand: without it on the model, the variant is incomplete there.
+    await pim.models.put({
+      code: model.code,
+      family: model.family,
+      axes: model.axes,
+      categories: model.categories,
+    });
+    const google = (await pim.products.completeness(p.id)).find((r) => r.channel === 'google');
+    expect(google?.missing).toContain('brand');
+    expect(await found('Zephyrwear')).toEqual([]);
+    await pim.models.put({
+      code: model.code,
+      family: model.family,
+      axes: model.axes,
+      categories: model.categories,
+      values: model.values,
+    });
+  });
+
   it('refuses content writes from another domain with OWNERSHIP_VIOLATION and audits the attempt', async () => {
     const p = await pim.products.getBySku('TEE-RED-M');
     const attempt = runWithContext({ correlationId: 'cor_x', actor: 'system:bus/channels.catalog' }, () =>

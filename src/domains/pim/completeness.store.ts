@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
-import { loadSnapshot } from './catalog.repo.js';
 import type { CatalogSnapshot, ProductValues } from './catalog.types.js';
-import { type CompletenessRow, computeCompleteness, effectiveValues } from './completeness.js';
+import { type CompletenessRow, computeCompleteness } from './completeness.js';
 import { chunked, insertRows } from './sql.js';
 
 /** The stored completeness of each product per channel × locale, and its maintenance. */
@@ -11,7 +10,7 @@ export interface ProductCompleteness extends CompletenessRow {
   productId: string;
 }
 
-const RECOMPUTE_CHUNK = 1000;
+const _RECOMPUTE_CHUNK = 1000;
 
 export interface CompletenessIndex {
   /** Replace the rows of these products (values already effective: model values applied). */
@@ -20,8 +19,6 @@ export interface CompletenessIndex {
     snap: CatalogSnapshot,
     products: readonly { id: string; family: string; values: ProductValues; created?: boolean }[],
   ): Promise<Map<string, CompletenessRow[]>>;
-  /** Recompute for every product (of one family, or of one model's variants), in chunks. */
-  recompute(tx: Tx, scope: { family?: string; model?: string }): Promise<number>;
   forProduct(db: Kysely<any>, productId: string): Promise<CompletenessRow[]>;
 }
 
@@ -59,50 +56,6 @@ export function createCompletenessIndex(dialect: Dialect): CompletenessIndex {
         rows,
       );
       return out;
-    },
-
-    async recompute(tx, scope) {
-      const snap = await loadSnapshot(tx);
-      let after = '';
-      let total = 0;
-      for (;;) {
-        let q = tx
-          .selectFrom('pim_products')
-          .select(['id', 'family', 'parent', 'values'])
-          .where('id', '>', after)
-          .orderBy('id')
-          .limit(RECOMPUTE_CHUNK);
-        if (scope.family) q = q.where('family', '=', scope.family);
-        if (scope.model) q = q.where('parent', '=', scope.model);
-        const rows = (await q.execute()) as {
-          id: string;
-          family: string;
-          parent: string | null;
-          values: string;
-        }[];
-        if (rows.length === 0) return total;
-        const parents = [...new Set(rows.map((r) => r.parent).filter((p): p is string => p !== null))];
-        const models = new Map<string, ProductValues>();
-        for (const part of chunked(parents, 500)) {
-          const ms = await tx
-            .selectFrom('pim_models')
-            .select(['code', 'values'])
-            .where('code', 'in', part)
-            .execute();
-          for (const m of ms) models.set(m.code as string, JSON.parse(m.values as string));
-        }
-        await index.write(
-          tx,
-          snap,
-          rows.map((r) => ({
-            id: r.id,
-            family: r.family,
-            values: effectiveValues(r.parent ? models.get(r.parent) : undefined, JSON.parse(r.values)),
-          })),
-        );
-        total += rows.length;
-        after = rows[rows.length - 1]!.id;
-      }
     },
 
     async forProduct(db, productId) {

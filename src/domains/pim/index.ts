@@ -1,6 +1,6 @@
 import type { DomainDeps, DomainModule } from '../../kernel/ports/module.js';
 import { type AssetService, createAssetService } from './asset.service.js';
-import { type CompletenessIndex, createCompletenessIndex } from './completeness.store.js';
+import { createCompletenessIndex } from './completeness.store.js';
 import { pimEvents } from './events.js';
 import { createExportService, type ExportService } from './export.service.js';
 import { createImportService, type ImportService } from './import.service.js';
@@ -10,7 +10,7 @@ import { createProductService, type ProductService } from './product.service.js'
 import { createProductStore, type ProductIndexHook } from './product.store.js';
 import { createRulesService, RulesCache, type RulesService } from './rules.service.js';
 import { pimMigrations } from './schema.js';
-import { rebuildSearchIndex, searchIndexHook } from './search.index.js';
+import { searchIndexHook } from './search.index.js';
 import { createSearchService, type SearchService } from './search.service.js';
 import { createSetupService, type SetupService } from './setup.service.js';
 import { createWorkflowService, type WorkflowService } from './workflow.service.js';
@@ -45,18 +45,8 @@ export function createPim(deps: DomainDeps, options: PimOptions = { maxAssetByte
   const hooks: ProductIndexHook[] = [];
   hooks.push(searchIndexHook(deps.store.dialect));
   const writer = createProductStore(deps.store.dialect, deps.bus, completeness, hooks);
-  // Catalog changes the product write path does not see (a model's values, a family's
-  // requirements, a channel's locales) rebuild both derived indexes of the products concerned.
-  const derived: CompletenessIndex = {
-    ...completeness,
-    async recompute(tx, scope) {
-      const n = await completeness.recompute(tx, scope);
-      await rebuildSearchIndex(tx, deps.store.dialect, scope);
-      return n;
-    },
-  };
-  const setup = createSetupService(deps, derived);
-  const models = createModelService(deps, derived);
+  const setup = createSetupService(deps, writer.reindex);
+  const models = createModelService(deps, writer.reindex);
   const search = createSearchService(deps.store);
   const products = createProductService(deps, writer, completeness);
   const rules = createRulesService(deps);

@@ -1,12 +1,13 @@
 import { assertOwnership } from '../../kernel/ownership.js';
 import type { DomainDeps } from '../../kernel/ports/module.js';
+import type { Tx } from '../../kernel/ports/store.js';
 import { inputValidator } from '../../kernel/validate.js';
 import { loadSnapshot } from './catalog.repo.js';
 import { ProductModelInput } from './catalog.schemas.js';
 import type { FieldError, ProductValues } from './catalog.types.js';
-import type { CompletenessIndex } from './completeness.store.js';
 import { PimErrors } from './errors.js';
 import { contentHash, diffContent } from './product.diff.js';
+import type { ProductScope } from './product.lookups.js';
 import { author } from './product.service.js';
 import { validateValues } from './product.validate.js';
 import type { PimModelRow } from './schema.js';
@@ -42,7 +43,10 @@ const toModel = (r: PimModelRow): ProductModel => ({
   updatedAt: r.updated_at,
 });
 
-export function createModelService(deps: DomainDeps, completeness: CompletenessIndex) {
+export function createModelService(
+  deps: DomainDeps,
+  reindex: (tx: Tx, scope: ProductScope) => Promise<number>,
+) {
   const { store, clock, audit } = deps;
   return {
     async put(raw: ProductModelInput): Promise<ProductModel> {
@@ -158,7 +162,7 @@ export function createModelService(deps: DomainDeps, completeness: CompletenessI
           before,
           after: row,
         });
-        if (before) await completeness.recompute(tx, { model: input.code });
+        if (before) await reindex(tx, { model: input.code });
         return toModel(row);
       });
     },

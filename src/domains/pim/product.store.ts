@@ -1,6 +1,7 @@
 import { newId } from '../../kernel/ids.js';
 import type { EventBus } from '../../kernel/ports/bus.js';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
+import { loadSnapshot } from './catalog.repo.js';
 import type { CatalogSnapshot, FieldError, ProductInput, ProductValues } from './catalog.types.js';
 import { effectiveValues } from './completeness.js';
 import type { CompletenessIndex } from './completeness.store.js';
@@ -14,6 +15,17 @@ import {
   creationDiffText,
   diffContent,
 } from './product.diff.js';
+import {
+  existingAssets,
+  existingBySku,
+  existingSkus,
+  loadModels,
+  type ModelInfo,
+  type ProductScope,
+  scanProducts,
+  siblings,
+  uniqueOwners,
+} from './product.lookups.js';
 import type { ValidatedProduct } from './product.validate.js';
 import type { PimProductRow } from './schema.js';
 import { chunked, insertRows } from './sql.js';
@@ -64,30 +76,6 @@ export interface WriteContext {
 /** Content edits send a product back to draft: what is approved or published must be what was reviewed. */
 const REOPENED = new Set(['in_review', 'approved', 'published']);
 
-interface ModelInfo {
-  family: string;
-  axes: string[];
-  values: ProductValues;
-}
-
-async function loadModels(tx: Tx, codes: string[]): Promise<Map<string, ModelInfo>> {
-  const out = new Map<string, ModelInfo>();
-  for (const part of chunked(codes, 500)) {
-    const rows = await tx
-      .selectFrom('pim_models')
-      .select(['code', 'family', 'axes', 'values'])
-      .where('code', 'in', part)
-      .execute();
-    for (const r of rows)
-      out.set(r.code as string, {
-        family: r.family as string,
-        axes: JSON.parse(r.axes as string),
-        values: JSON.parse(r.values as string),
-      });
-  }
-  return out;
-}
-
 function axisKey(input: ProductInput, model: ModelInfo, errors: FieldError[]): string | null {
   const parts: unknown[] = [];
   for (const axis of model.axes) {
@@ -134,76 +122,23 @@ export function createProductStore(
   completeness: CompletenessIndex,
   hooks: ProductIndexHook[],
 ) {
-  async function existingBySku(tx: Tx, skus: string[]): Promise<Map<string, PimProductRow>> {
-    const out = new Map<string, PimProductRow>();
-    for (const part of chunked(skus, 500)) {
-      const rows = (await tx
-        .selectFrom('pim_products')
-        .selectAll()
-        .where('sku', 'in', part)
-        .execute()) as PimProductRow[];
-      for (const r of rows) out.set(r.sku, r);
-    }
-    return out;
-  }
-
-  async function existingSkus(tx: Tx, skus: string[]): Promise<Set<string>> {
-    const out = new Set<string>();
-    for (const part of chunked([...new Set(skus)], 500)) {
-      const rows = await tx.selectFrom('pim_products').select('sku').where('sku', 'in', part).execute();
-      for (const r of rows) out.add(r.sku as string);
-    }
-    return out;
-  }
-
-  async function existingAssets(tx: Tx, ids: string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (const part of chunked([...new Set(ids)], 500)) {
-      const rows = await tx.selectFrom('pim_assets').select(['id', 'kind']).where('id', 'in', part).execute();
-      for (const r of rows) out.set(r.id as string, r.kind as string);
-    }
-    return out;
-  }
-
-  async function siblings(tx: Tx, parents: string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (const part of chunked(parents, 500)) {
-      const rows = await tx
-        .selectFrom('pim_products')
-        .select(['sku', 'parent', 'axis_key'])
-        .where('parent', 'in', part)
-        .execute();
-      for (const r of rows) out.set(`${r.parent}\u0000${r.axis_key}`, r.sku as string);
-    }
-    return out;
-  }
-
-  async function uniqueOwners(
-    tx: Tx,
-    pairs: { attribute: string; value: string }[],
-  ): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    // One `attribute = ? AND value IN (…)` per attribute: an OR of pairs defeats PostgreSQL's planner.
-    const byAttribute = new Map<string, Set<string>>();
-    for (const p of pairs) {
-      const set = byAttribute.get(p.attribute) ?? new Set<string>();
-      set.add(p.value);
-      byAttribute.set(p.attribute, set);
-    }
-    for (const [attribute, values] of byAttribute)
-      for (const part of chunked([...values], 500)) {
-        const rows = await tx
-          .selectFrom('pim_unique_values')
-          .select(['value', 'product_id'])
-          .where('attribute', '=', attribute)
-          .where('value', 'in', part)
-          .execute();
-        for (const r of rows) out.set(`${attribute}\u0000${r.value}`, r.product_id as string);
-      }
-    return out;
-  }
-
   return {
+    /**
+     * Rebuild the derived rows (completeness, the hooks' indexes) of a scope's products, for catalog
+     * changes the write path does not see: a model's values, a family's requirements, a channel's
+     * locales, an attribute made (un)searchable. In the caller's transaction, 1,000 at a time.
+     */
+    async reindex(tx: Tx, scope: ProductScope): Promise<number> {
+      const snap = await loadSnapshot(tx);
+      let total = 0;
+      for await (const chunk of scanProducts(tx, scope)) {
+        await completeness.write(tx, snap, chunk);
+        for (const hook of hooks) await hook(tx, snap, chunk);
+        total += chunk.length;
+      }
+      return total;
+    },
+
     async write(
       tx: Tx,
       snap: CatalogSnapshot,

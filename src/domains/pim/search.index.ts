@@ -1,7 +1,5 @@
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
-import { loadSnapshot } from './catalog.repo.js';
-import type { AttributeDef, CatalogSnapshot, ProductValues } from './catalog.types.js';
-import { effectiveValues } from './completeness.js';
+import type { AttributeDef, CatalogSnapshot } from './catalog.types.js';
 import type { ProductIndexHook, WrittenProduct } from './product.store.js';
 import { searchDocsTable } from './search.schema.js';
 import { chunked, insertRows } from './sql.js';
@@ -142,55 +140,4 @@ export async function writeSearchDocs(
 /** The hook the product write path runs in the writer's transaction. */
 export function searchIndexHook(dialect: Dialect): ProductIndexHook {
   return (tx, snap, products) => writeSearchDocs(tx, dialect, snap, products);
-}
-
-const REBUILD_CHUNK = 1000;
-
-/**
- * Rebuild the documents of every product (of one family, or of one model's variants), in chunks,
- * for changes the product write path does not see: a model's values (inherited by its variants),
- * an attribute made (un)searchable, a channel's locales. Returns the number of products indexed.
- */
-export async function rebuildSearchIndex(
-  tx: Tx,
-  dialect: Dialect,
-  scope: { family?: string; model?: string } = {},
-): Promise<number> {
-  const snap = await loadSnapshot(tx);
-  let after = '';
-  let total = 0;
-  for (;;) {
-    let q = tx
-      .selectFrom('pim_products')
-      .select(['id', 'sku', 'parent', 'values'])
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(REBUILD_CHUNK);
-    if (scope.family) q = q.where('family', '=', scope.family);
-    if (scope.model) q = q.where('parent', '=', scope.model);
-    const rows = (await q.execute()) as { id: string; sku: string; parent: string | null; values: string }[];
-    if (rows.length === 0) return total;
-    const parents = [...new Set(rows.map((r) => r.parent).filter((p): p is string => p !== null))];
-    const models = new Map<string, ProductValues>();
-    for (const part of chunked(parents, 500)) {
-      const ms = await tx
-        .selectFrom('pim_models')
-        .select(['code', 'values'])
-        .where('code', 'in', part)
-        .execute();
-      for (const m of ms) models.set(m.code as string, JSON.parse(m.values as string));
-    }
-    await writeSearchDocs(
-      tx,
-      dialect,
-      snap,
-      rows.map((r) => ({
-        id: r.id,
-        sku: r.sku,
-        values: effectiveValues(r.parent ? models.get(r.parent) : undefined, JSON.parse(r.values)),
-      })),
-    );
-    total += rows.length;
-    after = rows[rows.length - 1]!.id;
-  }
 }

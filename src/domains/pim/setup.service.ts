@@ -5,8 +5,8 @@ import { inputValidator } from '../../kernel/validate.js';
 import { loadSnapshot, toAttribute, toChannel, toFamily } from './catalog.repo.js';
 import { AttributeInput, CategoryInput, ChannelInput, FamilyInput } from './catalog.schemas.js';
 import type { AttributeDef, CatalogSnapshot, ChannelDef, FamilyDef, FieldError } from './catalog.types.js';
-import type { CompletenessIndex } from './completeness.store.js';
 import { PimErrors } from './errors.js';
+import type { ProductScope } from './product.lookups.js';
 import type { PimAttributeRow, PimCategoryRow, PimChannelRow, PimFamilyRow } from './schema.js';
 
 /**
@@ -103,7 +103,10 @@ function familyErrors(f: FamilyInput, snap: CatalogSnapshot): FieldError[] {
 
 const now = (deps: DomainDeps) => deps.clock.now().toISOString();
 
-export function createSetupService(deps: DomainDeps, completeness: CompletenessIndex) {
+export function createSetupService(
+  deps: DomainDeps,
+  reindex: (tx: Tx, scope: ProductScope) => Promise<number>,
+) {
   const { store, audit } = deps;
 
   async function getCategoryRow(db: Tx, code: string): Promise<PimCategoryRow | undefined> {
@@ -159,7 +162,7 @@ export function createSetupService(deps: DomainDeps, completeness: CompletenessI
         });
         // Locales or currencies changed what complete means for every product.
         if (!before || before.locales !== row.locales || before.currencies !== row.currencies)
-          await completeness.recompute(tx, {});
+          await reindex(tx, {});
         return toChannel(row);
       });
     },
@@ -215,7 +218,7 @@ export function createSetupService(deps: DomainDeps, completeness: CompletenessI
           after: row,
         });
         // The search text is made of the searchable attributes.
-        if (before && before.searchable !== Boolean(row.searchable)) await completeness.recompute(tx, {});
+        if (before && before.searchable !== Boolean(row.searchable)) await reindex(tx, {});
         return toAttribute(row);
       });
     },
@@ -285,7 +288,7 @@ export function createSetupService(deps: DomainDeps, completeness: CompletenessI
           after: row,
         });
         if (before && JSON.stringify(before.requirements) !== row.requirements)
-          await completeness.recompute(tx, { family: input.code });
+          await reindex(tx, { family: input.code });
         return toFamily(row);
       });
     },

@@ -1,19 +1,15 @@
 import { KernelErrors } from '../../kernel/errors.js';
-import type { EventInput } from '../../kernel/events.js';
 import { newId } from '../../kernel/ids.js';
 import { assertOwnership, hasRole, mayWrite } from '../../kernel/ownership.js';
 import type { DomainDeps } from '../../kernel/ports/module.js';
-import type { Tx } from '../../kernel/ports/store.js';
 import { loadSnapshot } from './catalog.repo.js';
-import type { CatalogSnapshot, FieldError, ProductValues } from './catalog.types.js';
-import { effectiveValues } from './completeness.js';
 import { PimErrors } from './errors.js';
-import { ProductPublished, ProductRetired } from './events.js';
-import { renderListing } from './listing.render.js';
 import { author } from './product.service.js';
+import { createPublisher } from './publish.service.js';
 import type { RulesCache } from './rules.service.js';
 import type { PimProductRow } from './schema.js';
 import { chunked } from './sql.js';
+import type { TransitionOptions, TransitionResult } from './workflow.types.js';
 
 /**
  * The approval workflow: draft → in review → approved → published → retired, each step gated by
@@ -41,220 +37,12 @@ const ROLE_SCOPE = { editor: 'pim:write', reviewer: 'pim:review', publisher: 'pi
 
 const BATCH = 500;
 
-export interface TransitionOptions {
-  comment?: string;
-  /** publish/retire: only these channels (default: every channel). */
-  channels?: string[];
-}
-
-export interface TransitionResult {
-  id: string;
-  ok: boolean;
-  status?: string;
-  /** publish: the channel × locale pairs now live, and those skipped as incomplete. */
-  published?: { channel: string; locale: string }[];
-  skipped?: { channel: string; locale: string; missing: string[] }[];
-  errors?: FieldError[];
-}
+export type { TransitionOptions, TransitionResult } from './workflow.types.js';
 
 export function createWorkflowService(deps: DomainDeps, rulesCache: RulesCache) {
-  const { store, bus, clock, audit } = deps;
+  const { store, clock, audit } = deps;
 
-  async function modelValues(tx: Tx, rows: PimProductRow[]): Promise<Map<string, ProductValues>> {
-    const out = new Map<string, ProductValues>();
-    const codes = [...new Set(rows.map((r) => r.parent).filter((p): p is string => !!p))];
-    for (const part of chunked(codes, 500)) {
-      const ms = await tx
-        .selectFrom('pim_models')
-        .select(['code', 'values'])
-        .where('code', 'in', part)
-        .execute();
-      for (const m of ms) out.set(m.code as string, JSON.parse(m.values as string));
-    }
-    return out;
-  }
-
-  async function completenessOf(tx: Tx, ids: string[]) {
-    const out = new Map<string, Map<string, { ratio: number; missing: string[] }>>();
-    for (const part of chunked(ids, 500)) {
-      const rows = await tx
-        .selectFrom('pim_completeness')
-        .selectAll()
-        .where('product_id', 'in', part)
-        .execute();
-      for (const r of rows) {
-        const m = out.get(r.product_id as string) ?? new Map();
-        m.set(`${r.channel}|${r.locale}`, {
-          ratio: Number(r.ratio),
-          missing: JSON.parse(r.missing as string),
-        });
-        out.set(r.product_id as string, m);
-      }
-    }
-    return out;
-  }
-
-  /** Render and store the listings of approved products; events for every listing published. */
-  async function publishRows(
-    tx: Tx,
-    snap: CatalogSnapshot,
-    rows: PimProductRow[],
-    opts: TransitionOptions,
-    now: string,
-  ) {
-    const channels = opts.channels ?? [...snap.channels.keys()];
-    const models = await modelValues(tx, rows);
-    const complete = await completenessOf(
-      tx,
-      rows.map((r) => r.id),
-    );
-    const rules = new Map<string, Awaited<ReturnType<RulesCache['current']>>>();
-    for (const c of channels) rules.set(c, await rulesCache.current(tx, snap, c));
-    const results = new Map<string, TransitionResult>();
-    const listings: Record<string, unknown>[] = [];
-    const events: EventInput[] = [];
-    for (const row of rows) {
-      const result: TransitionResult = {
-        id: row.id,
-        ok: true,
-        status: 'published',
-        published: [],
-        skipped: [],
-      };
-      const values = effectiveValues(row.parent ? models.get(row.parent) : undefined, JSON.parse(row.values));
-      const product = {
-        sku: row.sku,
-        family: row.family,
-        parent: row.parent,
-        categories: JSON.parse(row.categories),
-        values,
-      };
-      for (const c of channels) {
-        const channel = snap.channels.get(c)!;
-        const { version: rulesVersion, rules: compiled } = rules.get(c)!;
-        for (const locale of channel.locales) {
-          const state = complete.get(row.id)?.get(`${c}|${locale}`);
-          if (!state || state.ratio < 100) {
-            result.skipped!.push({ channel: c, locale, missing: state?.missing ?? [] });
-            continue;
-          }
-          const rendered = await renderListing(snap, channel, locale, compiled, product);
-          if (!rendered.ok) {
-            result.ok = false;
-            result.errors = [...(result.errors ?? []), ...rendered.errors];
-            continue;
-          }
-          const { title, prices, content } = rendered.listing;
-          result.published!.push({ channel: c, locale });
-          listings.push({
-            product_id: row.id,
-            channel: c,
-            locale,
-            sku: row.sku,
-            status: 'published',
-            product_version: Number(row.version),
-            rules_version: rulesVersion,
-            payload: JSON.stringify(content),
-            published_at: now,
-          });
-          events.push(
-            ProductPublished.input(
-              row.id,
-              {
-                productId: row.id,
-                sku: row.sku,
-                channel: c,
-                locale,
-                version: Number(row.version),
-                rulesVersion,
-                family: row.family,
-                parent: row.parent,
-                title,
-                prices,
-                content,
-              },
-              { aggregateVersion: Number(row.version) },
-            ),
-          );
-        }
-      }
-      if (result.ok && result.published!.length === 0) {
-        result.ok = false;
-        result.errors = [
-          {
-            field: 'completeness',
-            code: PimErrors.PRODUCT_INCOMPLETE.code,
-            message: 'not complete for any requested channel and locale',
-          },
-        ];
-      }
-      if (!result.ok) {
-        // Nothing of a failed product goes out: drop its listings and events from this batch.
-        for (let i = listings.length - 1; i >= 0; i--)
-          if (listings[i]!.product_id === row.id) listings.splice(i, 1);
-        for (let i = events.length - 1; i >= 0; i--) if (events[i]!.subject === row.id) events.splice(i, 1);
-        result.published = [];
-      }
-      results.set(row.id, result);
-    }
-    for (const part of chunked(listings, 400))
-      await tx
-        .insertInto('pim_listings')
-        .values(part)
-        .onConflict((oc) =>
-          oc.columns(['channel', 'locale', 'product_id']).doUpdateSet((eb) => ({
-            status: eb.ref('excluded.status'),
-            product_version: eb.ref('excluded.product_version'),
-            rules_version: eb.ref('excluded.rules_version'),
-            payload: eb.ref('excluded.payload'),
-            published_at: eb.ref('excluded.published_at'),
-          })),
-        )
-        .execute();
-    await bus.append(tx, events);
-    return results;
-  }
-
-  async function retireRows(tx: Tx, rows: PimProductRow[], opts: TransitionOptions) {
-    const results = new Map<string, TransitionResult>();
-    const events: EventInput[] = [];
-    for (const part of chunked(rows, 500)) {
-      let q = tx
-        .selectFrom('pim_listings')
-        .select(['product_id', 'channel', 'locale', 'sku', 'product_version'])
-        .where(
-          'product_id',
-          'in',
-          part.map((r) => r.id),
-        )
-        .where('status', '=', 'published');
-      if (opts.channels) q = q.where('channel', 'in', opts.channels);
-      const listings = await q.execute();
-      for (const l of listings)
-        events.push(
-          ProductRetired.input(l.product_id as string, {
-            productId: l.product_id as string,
-            sku: l.sku as string,
-            channel: l.channel as string,
-            locale: l.locale as string,
-            version: Number(l.product_version),
-          }),
-        );
-      let u = tx
-        .updateTable('pim_listings')
-        .set({ status: 'retired' })
-        .where(
-          'product_id',
-          'in',
-          part.map((r) => r.id),
-        );
-      if (opts.channels) u = u.where('channel', 'in', opts.channels);
-      await u.execute();
-    }
-    await bus.append(tx, events);
-    for (const r of rows) results.set(r.id, { id: r.id, ok: true, status: 'retired' });
-    return results;
-  }
+  const { publishRows, retireRows } = createPublisher(deps, rulesCache);
 
   return {
     /** Apply a workflow action to products (thousands at a time); each product succeeds or fails alone. */
