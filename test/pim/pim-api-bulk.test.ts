@@ -57,6 +57,33 @@ describe.each(backends)('PIM bulk API: import, rejects, exports, feed [%s]', (ba
     expect(((await refused.json()) as any).code).toBe('OWNERSHIP_VIOLATION');
   });
 
+  it('searches over HTTP: a plain list with filters, and the full query as a body', async () => {
+    const list = (await (await raw('GET', '/products?q=red&limit=1')).json()) as any;
+    expect(list.items).toHaveLength(1);
+    expect(list.next).toEqual(expect.any(String));
+    const rest = (await (
+      await raw('GET', `/products?q=red&after=${encodeURIComponent(list.next)}`)
+    ).json()) as any;
+    expect([...list.items, ...rest.items].map((p: { sku: string }) => p.sku).sort()).toEqual([
+      'API-RED-M',
+      'API-RED-S',
+    ]);
+    const body = JSON.stringify({
+      attributes: [{ code: 'size', op: 'eq', value: 'm' }],
+      completeness: { channel: 'web', locale: 'en_US', max: 99 },
+    });
+    const found = (await (await raw('POST', '/products/search', body, 'application/json')).json()) as any;
+    expect(found.items.map((p: { sku: string }) => p.sku)).toEqual(['API-RED-M']);
+    const bad = await raw(
+      'POST',
+      '/products/search',
+      JSON.stringify({ attributes: [{ code: 'nope', op: 'eq', value: 1 }] }),
+      'application/json',
+    );
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).errors[0].code).toBe('ATTRIBUTE_UNKNOWN');
+  });
+
   it('streams a product export that re-imports unchanged', async () => {
     for (const [format, type] of [
       ['csv', 'text/csv'],
