@@ -9,7 +9,7 @@ import { renderListing } from './listing.render.js';
 import { loadModels } from './product.lookups.js';
 import type { RulesCache } from './rules.service.js';
 import type { PimProductRow } from './schema.js';
-import { chunked } from './sql.js';
+import { chunked, insertRows } from './sql.js';
 import type { TransitionOptions, TransitionResult } from './workflow.types.js';
 
 /**
@@ -17,6 +17,23 @@ import type { TransitionOptions, TransitionResult } from './workflow.types.js';
  * complete with the channel's current rules, store the listing and emit it; or withdraw listings.
  * The workflow service decides who may and when; this decides what goes out.
  */
+const LISTING_COLUMNS = [
+  'product_id',
+  'channel',
+  'locale',
+  'sku',
+  'status',
+  'product_version',
+  'rules_version',
+  'payload',
+  'published_at',
+] as const;
+const LISTING_UPSERT = `on conflict ("channel", "locale", "product_id") do update set ${LISTING_COLUMNS.slice(
+  4,
+)
+  .map((c) => `"${c}" = excluded."${c}"`)
+  .join(', ')}`;
+
 export function createPublisher(deps: DomainDeps, rulesCache: RulesCache) {
   const { bus } = deps;
 
@@ -59,9 +76,12 @@ export function createPublisher(deps: DomainDeps, rulesCache: RulesCache) {
     const rules = new Map<string, Awaited<ReturnType<RulesCache['current']>>>();
     for (const c of channels) rules.set(c, await rulesCache.current(tx, snap, c));
     const results = new Map<string, TransitionResult>();
-    const listings: Record<string, unknown>[] = [];
+    const listings: unknown[][] = [];
     const events: EventInput[] = [];
     for (const row of rows) {
+      // Gathered per product: a product that fails sends nothing, whatever it rendered before.
+      const mine: unknown[][] = [];
+      const myEvents: EventInput[] = [];
       const result: TransitionResult = {
         id: row.id,
         ok: true,
@@ -97,18 +117,18 @@ export function createPublisher(deps: DomainDeps, rulesCache: RulesCache) {
           }
           const { title, prices, content } = rendered.listing;
           result.published!.push({ channel: c, locale });
-          listings.push({
-            product_id: row.id,
-            channel: c,
+          mine.push([
+            row.id,
+            c,
             locale,
-            sku: row.sku,
-            status: 'published',
-            product_version: Number(row.version),
-            rules_version: rulesVersion,
-            payload: JSON.stringify(content),
-            published_at: now,
-          });
-          events.push(
+            row.sku,
+            'published',
+            Number(row.version),
+            rulesVersion,
+            JSON.stringify(content),
+            now,
+          ]);
+          myEvents.push(
             ProductPublished.input(
               row.id,
               {
@@ -139,29 +159,15 @@ export function createPublisher(deps: DomainDeps, rulesCache: RulesCache) {
           },
         ];
       }
-      if (!result.ok) {
-        // Nothing of a failed product goes out: drop its listings and events from this batch.
-        for (let i = listings.length - 1; i >= 0; i--)
-          if (listings[i]!.product_id === row.id) listings.splice(i, 1);
-        for (let i = events.length - 1; i >= 0; i--) if (events[i]!.subject === row.id) events.splice(i, 1);
+      if (result.ok) {
+        listings.push(...mine);
+        events.push(...myEvents);
+      } else {
         result.published = [];
       }
       results.set(row.id, result);
     }
-    for (const part of chunked(listings, 400))
-      await tx
-        .insertInto('pim_listings')
-        .values(part)
-        .onConflict((oc) =>
-          oc.columns(['channel', 'locale', 'product_id']).doUpdateSet((eb) => ({
-            status: eb.ref('excluded.status'),
-            product_version: eb.ref('excluded.product_version'),
-            rules_version: eb.ref('excluded.rules_version'),
-            payload: eb.ref('excluded.payload'),
-            published_at: eb.ref('excluded.published_at'),
-          })),
-        )
-        .execute();
+    await insertRows(tx, deps.store.dialect, 'pim_listings', LISTING_COLUMNS, listings, LISTING_UPSERT);
     await bus.append(tx, events);
     return results;
   }

@@ -189,6 +189,12 @@ export const pimMigrations: MigrationSet = {
           .addColumn('product_id', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('pim_product_categories_pk', ['category', 'product_id'])
           .execute();
+        // A product's rows are replaced when its categories change: found by product, not by category.
+        await db.schema
+          .createIndex('pim_product_categories_product')
+          .on('pim_product_categories')
+          .column('product_id')
+          .execute();
         await db.schema
           .createTable('pim_unique_values')
           .addColumn('attribute', 'text', (c) => c.notNull())
@@ -196,6 +202,11 @@ export const pimMigrations: MigrationSet = {
           .addColumn('product_id', 'text', (c) => c.notNull())
           // Value first: lookups are "these values of one attribute", and the attribute alone selects everything.
           .addPrimaryKeyConstraint('pim_unique_values_pk', ['value', 'attribute'])
+          .execute();
+        await db.schema
+          .createIndex('pim_unique_values_product')
+          .on('pim_unique_values')
+          .column('product_id')
           .execute();
         await db.schema
           .createTable('pim_versions')
