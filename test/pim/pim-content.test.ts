@@ -134,6 +134,23 @@ describe.each(backends)('PIM content: setup, validation, completeness, versions 
         }),
       ),
     ).toEqual(['PIM_PRODUCT_INVALID', 'VALUE_NOT_UNIQUE']);
+    // An update that moves a variant onto a sibling's axis values is refused too.
+    const large = await pim.products.create({
+      sku: 'TEE-RED-L',
+      family: 'tshirt',
+      parent: 'tee_classic',
+      values: teeValues('red', 'l'),
+    });
+    expect(
+      await codes(
+        pim.products.patch(large.id, { values: { size: [{ locale: null, channel: null, data: 'm' }] } }),
+      ),
+    ).toEqual(['PIM_PRODUCT_INVALID', 'VARIANT_AXES_DUPLICATE']);
+    // …while one that keeps its axes goes through.
+    const renamed = await pim.products.patch(large.id, {
+      values: { organic: [{ locale: null, channel: null, data: false }] },
+    });
+    expect(renamed.product.version).toBe(2);
   });
 
   it('versions every change with a diff; an identical write makes no version; restore is a new version', async () => {
@@ -175,7 +192,7 @@ describe.each(backends)('PIM content: setup, validation, completeness, versions 
   it("re-derives variants' completeness and search text when their model's values change", async () => {
     const p = await pim.products.getBySku('TEE-RED-M');
     const model = await pim.models.get('tee_classic');
-    const found = async (q: string) => (await pim.search.search({ q })).items.map((i) => i.sku);
+    const found = async (q: string) => (await pim.search.search({ q })).items.map((i) => i.sku).sort();
     expect(await found('Zephyrwear')).toEqual([]);
     await pim.models.put({
       code: model.code,
@@ -184,7 +201,7 @@ describe.each(backends)('PIM content: setup, validation, completeness, versions 
       categories: model.categories,
       values: { brand: [{ locale: null, channel: null, data: 'Zephyrwear' }] },
     });
-    expect(await found('Zephyrwear')).toEqual(['TEE-RED-M']);
+    expect(await found('Zephyrwear')).toEqual(['TEE-RED-L', 'TEE-RED-M']);
     // google requires brand: without it on the model, the variant is incomplete there.
     await pim.models.put({
       code: model.code,

@@ -151,7 +151,18 @@ export function createProductStore(
       );
       const parents = [...new Set(items.map((i) => i.input.parent).filter((p): p is string => !!p))];
       const models = await loadModels(tx, parents);
-      const taken = await siblings(tx, parents);
+      // Siblings are read only for models where a variant arrives or its axis values change: an
+      // update that keeps its axes cannot collide (its key was unique when it was stored).
+      const moving = new Set<string>();
+      for (const item of items) {
+        const parent = item.input.parent;
+        const model = parent ? models.get(parent) : undefined;
+        if (!parent || !model) continue;
+        const before = existing.get(item.input.sku);
+        if (!before || before.parent !== parent || before.axis_key !== axisKey(item.input, model, []))
+          moving.add(parent);
+      }
+      const taken = await siblings(tx, [...moving]);
       const batchSkus = new Set(items.map((i) => i.input.sku));
       const refs = await existingSkus(
         tx,

@@ -36,6 +36,18 @@ const ROLE_CHECK = {
 const ROLE_SCOPE = { editor: 'pim:write', reviewer: 'pim:review', publisher: 'pim:publish' } as const;
 
 const BATCH = 500;
+const PRODUCT_STATE = ['id', 'sku', 'status', 'version'] as const;
+const PRODUCT_ALL = [
+  ...PRODUCT_STATE,
+  'family',
+  'parent',
+  'axis_key',
+  'categories',
+  'values',
+  'content_hash',
+  'created_at',
+  'updated_at',
+] as const;
 
 export type { TransitionOptions, TransitionResult } from './workflow.types.js';
 
@@ -74,9 +86,11 @@ export function createWorkflowService(deps: DomainDeps, rulesCache: RulesCache) 
           for (const c of opts.channels ?? [])
             if (!snap.channels.has(c))
               throw PimErrors.CHANNEL_NOT_FOUND.create(`channel "${c}" does not exist`, { channel: c });
+          // Only publishing renders content; the other actions need no more than the status.
+          const columns = action === 'publish' ? PRODUCT_ALL : PRODUCT_STATE;
           const rows = (await tx
             .selectFrom('pim_products')
-            .selectAll()
+            .select(columns)
             .where('id', 'in', part)
             .execute()) as PimProductRow[];
           const byId = new Map(rows.map((r) => [r.id, r]));
