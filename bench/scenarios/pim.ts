@@ -1,7 +1,8 @@
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { createApp, type KeelApp } from '../../src/app.js';
+import { sql } from 'kysely';
+import { createApp, type KeelApp, sqliteFile } from '../../src/app.js';
 import type { ImportReport } from '../../src/domains/pim/index.js';
 import type { TransitionResult, WorkflowAction } from '../../src/domains/pim/workflow.service.js';
 import { resolveConfig } from '../../src/kernel/config.js';
@@ -321,8 +322,20 @@ async function runPimBackend(backend: PimBackend, p: Plan, ctx: ScenarioContext)
       const deltaS = seconds(t0);
       log(`delta in ${deltaS.toFixed(2)} s (import ${deltaImportS.toFixed(2)} s, ${fmtTimes(deltaTimes)})`);
       await checkDeltaListing(app, deltaSkus[0]!);
+      const dbMb = await databaseMb(app, backend);
+      log(`database: ${dbMb.toFixed(0)} MB`);
 
-      return { importPerS, importS, publishS, times, feedS, feedMb: feed.bytes / 1024 ** 2, deltaS };
+      return {
+        importPerS,
+        importS,
+        publishS,
+        times,
+        feedS,
+        feedMb: feed.bytes / 1024 ** 2,
+        deltaS,
+        deltaImportS,
+        dbMb,
+      };
     } finally {
       await opened.close();
     }
@@ -334,9 +347,25 @@ async function runPimBackend(backend: PimBackend, p: Plan, ctx: ScenarioContext)
     fig('feed_export_1m_s', value.feedS, 's'),
     fig('feed_bytes_mb', value.feedMb, 'MB'),
     fig('delta_10k_s', value.deltaS, 's'),
+    fig('delta_import_s', value.deltaImportS, 's'),
+    fig('db_size_mb', value.dbMb, 'MB'),
     fig('variants', c.variants, 'variants'),
     fig('peak_rss_mb', peakMb, 'MB'),
   ];
+}
+
+/** What the run left on disk: the SQLite file and its WAL, or the PostgreSQL database. */
+async function databaseMb(app: KeelApp, backend: PimBackend): Promise<number> {
+  if (backend === 'postgres') {
+    const r = await sql<{ bytes: string }>`select pg_database_size(current_database()) as bytes`.execute(
+      app.store.db,
+    );
+    return Number(r.rows[0]?.bytes ?? 0) / 1024 ** 2;
+  }
+  const file = sqliteFile(app.config);
+  let bytes = 0;
+  for (const f of [file, `${file}-wal`]) bytes += existsSync(f) ? statSync(f).size : 0;
+  return bytes / 1024 ** 2;
 }
 
 /** The delta really went out: the listing carries the new name. */
