@@ -66,6 +66,7 @@ describe.each(backends)('keel pim [%s]', (backend) => {
       const back = await keel('pim', 'import', join(dir, file), '--json');
       expectExit(back, 0);
       expect(back.json()).toMatchObject({ unchanged: 2, rejected: 0 });
+      expect(existsSync(`${join(dir, file)}.rejects.${file.split('.').pop()}`)).toBe(false);
     }
     const pim = t.app.domains.pim;
     await pim.rules.put('google', {
@@ -109,6 +110,7 @@ describe.each(backends)('keel pim [%s]', (backend) => {
     const bad = await keel('pim', 'import', join(dir, 'bad.csv'), '--json');
     expectExit(bad, 7);
     expect(bad.errorJson().code).toBe('PIM_IMPORT_FILE_INVALID');
+    expect(existsSync(join(dir, 'bad.csv.rejects.csv'))).toBe(false);
     const noChannel = await keel(
       'pim',
       'feed',

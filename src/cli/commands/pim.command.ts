@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
@@ -70,6 +70,8 @@ export function registerPim(program: Command, globals: () => GlobalOptions): voi
       });
       bar?.start(total, 0, { rows: 0, rejected: 0 });
       const rejects = createWriteStream(rejectsPath);
+      // The rejects file is kept only when it holds rejected rows.
+      let keepRejects = false;
       try {
         const report = await withApp(globals(), (app) =>
           app.domains.pim.imports.importProducts(createReadStream(file).pipe(counter), {
@@ -95,11 +97,13 @@ export function registerPim(program: Command, globals: () => GlobalOptions): voi
             ...r.problems.slice(0, 20).map((p: any) => `  line ${p.line} ${p.field} ${p.code}: ${p.message}`),
           ].join('\n'),
         );
-        if (report.rejected > 0) process.exitCode = 7;
+        keepRejects = report.rejected > 0;
+        if (keepRejects) process.exitCode = 7;
       } finally {
         bar?.stop();
         rejects.end();
         await finished(rejects).catch(() => {});
+        if (!keepRejects) rmSync(rejectsPath, { force: true });
       }
     });
 
