@@ -17,6 +17,8 @@ export interface ScenarioRecord {
   skipped: Omit<Skipped, 'scenario'>[];
   targets: { backend: string; metric: string; op: string; value: number; actual: number; met: boolean }[];
   error?: string;
+  /** Earlier runs the same day whose figures for other backends were kept (see mergeRecord). */
+  earlier?: { ranAt: string; load: [number, number]; backends: string[] }[];
 }
 
 export interface ResultsFile {
@@ -63,8 +65,34 @@ export function toRecord(
 }
 
 /**
- * Write the day's results file. Scenarios run again replace their earlier entry of the day; the
- * others are kept. Quick runs go to a separate file so they never replace a full run's figures.
+ * A scenario run again replaces the figures of the backends it ran (measured or skipped), and keeps
+ * the earlier run's figures for the others: `--backends sqlite` then `--backends postgres` leaves
+ * both in the day's file, the earlier run named under `earlier`.
+ */
+export function mergeRecord(previous: ScenarioRecord | undefined, next: ScenarioRecord): ScenarioRecord {
+  if (!previous) return next;
+  const ran = new Set([...next.figures.map((f) => f.backend), ...next.skipped.map((s) => s.backend)]);
+  const kept = <T extends { backend: string }>(items: readonly T[]) =>
+    items.filter((i) => !ran.has(i.backend));
+  const keptBackends = [
+    ...new Set([...kept(previous.figures), ...kept(previous.skipped)].map((i) => i.backend)),
+  ];
+  if (keptBackends.length === 0) return next;
+  return {
+    ...next,
+    figures: [...kept(previous.figures), ...next.figures],
+    skipped: [...kept(previous.skipped), ...next.skipped],
+    targets: [...kept(previous.targets), ...next.targets],
+    earlier: [
+      ...(previous.earlier ?? []).filter((e) => e.backends.some((b) => keptBackends.includes(b))),
+      { ranAt: previous.ranAt, load: previous.load, backends: keptBackends },
+    ],
+  };
+}
+
+/**
+ * Write the day's results file. Scenarios run again replace their earlier entry of the day for
+ * the backends they ran (mergeRecord); the others are kept. Quick runs go to a separate file so they never replace a full run's figures.
  */
 export function saveResults(
   machine: Machine,
@@ -85,7 +113,12 @@ export function saveResults(
   const content: ResultsFile = {
     date,
     machine,
-    scenarios: { ...(previous?.scenarios ?? {}), ...records },
+    scenarios: {
+      ...(previous?.scenarios ?? {}),
+      ...Object.fromEntries(
+        Object.entries(records).map(([name, r]) => [name, mergeRecord(previous?.scenarios[name], r)]),
+      ),
+    },
   };
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`);
