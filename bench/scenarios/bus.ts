@@ -1,6 +1,6 @@
 import type { Figure, Scenario, ScenarioContext } from '../scenario.js';
 import { figures } from '../scenario.js';
-import { collectGarbage, RssSampler } from '../support/rss.js';
+import { guarded, sampled } from '../support/backend-run.js';
 import { missingServices, sweepLeftovers } from '../support/services.js';
 import { BUS_BACKENDS, type BusBackend, productionSettings } from './bus-fixture.js';
 import { type LatencyPlan, type LatencyResult, measureLatency } from './bus-latency.js';
@@ -44,32 +44,6 @@ function needs(backend: string): { pg?: boolean; nats?: boolean } {
   if (backend === 'sqlite') return {};
   if (backend === 'postgres+nats') return { pg: true, nats: true };
   return { pg: true };
-}
-
-/** Run `fn` with this backend's peak RSS sampled, garbage of the previous one collected first. */
-async function sampled<T>(fn: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
-  collectGarbage();
-  const rss = new RssSampler().start();
-  try {
-    const value = await fn();
-    return { value, peakMb: rss.stop() };
-  } finally {
-    rss.stop();
-  }
-}
-
-/** One backend failing is reported and the others still run. */
-async function guarded(
-  backend: string,
-  ctx: ScenarioContext,
-  fn: () => Promise<Figure[]>,
-): Promise<Figure[]> {
-  try {
-    return await fn();
-  } catch (err) {
-    ctx.fail(backend, err);
-    return [];
-  }
 }
 
 async function runBusBackend(backend: BusBackend, p: Plan, ctx: ScenarioContext): Promise<Figure[]> {

@@ -11,7 +11,7 @@ import { newId } from '../../src/kernel/ids.js';
 import { silentLogger } from '../../src/kernel/ports/logger.js';
 import type { Figure, Scenario, ScenarioContext } from '../scenario.js';
 import { figures } from '../scenario.js';
-import { collectGarbage, RssSampler } from '../support/rss.js';
+import { guarded, sampled } from '../support/backend-run.js';
 import {
   type Disposable,
   freshPgDatabase,
@@ -61,32 +61,6 @@ function plan(quick: boolean): Plan {
     catalog: quick ? catalogPlan(20_000, 10, 2_000) : catalogPlan(1_000_000, 10, 10_000),
     seedConcurrency: { sqlite: 64, postgres: 8 },
   };
-}
-
-/** Run `fn` with this backend's peak RSS sampled, garbage of the previous one collected first. */
-async function sampled<T>(fn: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
-  collectGarbage();
-  const rss = new RssSampler().start();
-  try {
-    const value = await fn();
-    return { value, peakMb: rss.stop() };
-  } finally {
-    rss.stop();
-  }
-}
-
-/** One backend failing is reported and the others still run. */
-async function guarded(
-  backend: string,
-  ctx: ScenarioContext,
-  fn: () => Promise<Figure[]>,
-): Promise<Figure[]> {
-  try {
-    return await fn();
-  } catch (err) {
-    ctx.fail(backend, err);
-    return [];
-  }
 }
 
 /** Trusted, as the CLI is: an operator acting in-process holds every PIM role. */

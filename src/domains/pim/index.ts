@@ -1,19 +1,20 @@
 import type { DomainDeps, DomainModule } from '../../kernel/ports/module.js';
-import { type AssetService, createAssetService } from './asset.service.js';
+import { createAssetService } from './asset.service.js';
 import { createCompletenessIndex } from './completeness.store.js';
 import { pimEvents } from './events.js';
-import { createExportService, type ExportService } from './export.service.js';
-import { createImportService, type ImportService } from './import.service.js';
-import { createModelService, type ModelService } from './model.service.js';
+import { createExportService } from './export.service.js';
+import { createImportService } from './import.service.js';
+import { createModelService } from './model.service.js';
 import { pimRoutes } from './pim.http.js';
-import { createProductService, type ProductService } from './product.service.js';
+import type { PimServices } from './pim.services.js';
+import { createProductService } from './product.service.js';
 import { createProductStore, type ProductIndexHook } from './product.store.js';
-import { createRulesService, RulesCache, type RulesService } from './rules.service.js';
+import { createRulesService, RulesCache } from './rules.service.js';
 import { pimMigrations } from './schema.js';
 import { searchIndexHook } from './search.index.js';
-import { createSearchService, type SearchService } from './search.service.js';
-import { createSetupService, type SetupService } from './setup.service.js';
-import { createWorkflowService, type WorkflowService } from './workflow.service.js';
+import { createSearchService } from './search.service.js';
+import { createSetupService } from './setup.service.js';
+import { createWorkflowService } from './workflow.service.js';
 
 export type { AttributeDef, ChannelDef, FamilyDef, ProductInput, ProductValues } from './catalog.types.js';
 export { PimErrors } from './errors.js';
@@ -22,17 +23,7 @@ export type { ImportReport } from './import.service.js';
 export type { Product } from './product.service.js';
 export { WORKFLOW_ACTIONS, type WorkflowAction } from './workflow.service.js';
 
-export interface Pim extends DomainModule {
-  setup: SetupService;
-  assets: AssetService;
-  models: ModelService;
-  products: ProductService;
-  search: SearchService;
-  rules: RulesService;
-  workflow: WorkflowService;
-  imports: ImportService;
-  exports: ExportService;
-}
+export interface Pim extends DomainModule, PimServices {}
 
 /** The PIM domain: product content, the system of record for what is sold and how it is described. */
 export interface PimOptions {

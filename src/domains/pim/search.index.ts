@@ -3,6 +3,7 @@ import type { AttributeDef, CatalogSnapshot } from './catalog.types.js';
 import type { ProductIndexHook, WrittenProduct } from './product.store.js';
 import { searchDocsTable } from './search.schema.js';
 import { chunked, insertRows } from './sql.js';
+import { stripHtml } from './syndication.functions.js';
 
 /**
  * The product search index's maintenance: a `ProductIndexHook` run by the product write path in
@@ -27,9 +28,6 @@ const NON_ASCII = /\P{ASCII}/u;
 const ASCII_SEPARATORS = /[^a-z0-9]+/g;
 const SEPARATORS = /[^\p{L}\p{N}]+/gu;
 const MARKS = /\p{M}/gu;
-const TAGS = /<[^>]*>/g;
-const ENTITY = /&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,8});/g;
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
 /**
  * The normalized form of text, for the index and for queries alike: lower case, compatibility
@@ -47,19 +45,6 @@ export function searchText(s: string): string {
 export function searchTokens(s: string): string[] {
   const t = searchText(s);
   return t === '' ? [] : t.split(' ');
-}
-
-/** Text of HTML, cheaply: tags become spaces, common entities are decoded (others become spaces). */
-export function stripHtml(s: string): string {
-  let out = s.includes('<') ? s.replace(TAGS, ' ') : s;
-  if (out.includes('&'))
-    out = out.replace(ENTITY, (_, e: string) => {
-      if (e[0] !== '#') return NAMED[e.toLowerCase()] ?? ' ';
-      const code =
-        e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
-    });
-  return out;
 }
 
 /** The attributes full-text search covers. */
@@ -86,7 +71,7 @@ export function searchDocs(
     if (!entries) continue;
     for (const e of entries) {
       if (typeof e.data !== 'string') continue;
-      const text = searchText(attr.type === 'richtext' ? stripHtml(e.data) : e.data);
+      const text = searchText(attr.type === 'richtext' ? (stripHtml(e.data) ?? '') : e.data);
       if (text === '') continue;
       if (e.locale === null) common.add(text);
       else {

@@ -82,9 +82,10 @@ export function createWorkflowService(deps: DomainDeps, rulesCache: RulesCache) 
       const out: TransitionResult[] = [];
       for (const part of chunked([...new Set(ids)], BATCH)) {
         const results = await store.tx(async (tx) => {
-          const snap = await loadSnapshot(tx);
+          // The catalog setup matters only to publishing and to a channel filter.
+          const snap = action === 'publish' || opts.channels ? await loadSnapshot(tx) : undefined;
           for (const c of opts.channels ?? [])
-            if (!snap.channels.has(c))
+            if (!snap?.channels.has(c))
               throw PimErrors.CHANNEL_NOT_FOUND.create(`channel "${c}" does not exist`, { channel: c });
           // Only publishing renders content; the other actions need no more than the status.
           const columns = action === 'publish' ? PRODUCT_ALL : PRODUCT_STATE;
@@ -98,7 +99,7 @@ export function createWorkflowService(deps: DomainDeps, rulesCache: RulesCache) 
           const now = clock.now().toISOString();
           const done =
             action === 'publish'
-              ? await publishRows(tx, snap, eligible, opts, now)
+              ? await publishRows(tx, snap!, eligible, opts, now)
               : action === 'retire'
                 ? await retireRows(tx, eligible, opts)
                 : new Map(
