@@ -4,6 +4,7 @@ import type { LevelWithSilent } from 'pino';
 import { sagaAdminPlugin } from './api/admin-sagas.http.js';
 import { type ApiKeys, apiMigrations, closeServer, createApiKeys, createServer } from './api/index.js';
 import { createChannels } from './domains/channels/index.js';
+import { createErp } from './domains/erp/index.js';
 import { createOms } from './domains/oms/index.js';
 import { createPim } from './domains/pim/index.js';
 import { createSagaRunner, type SagaRunner, sagaMigrations } from './flows/runtime/index.js';
@@ -51,6 +52,7 @@ export interface KeelApp {
     pim: ReturnType<typeof createPim>;
     channels: ReturnType<typeof createChannels>;
     oms: ReturnType<typeof createOms>;
+    erp: ReturnType<typeof createErp>;
   };
   /** Apply pending migrations of every module. */
   migrate(): Promise<AppliedMigration[]>;
@@ -134,8 +136,10 @@ export async function createApp(options: AppOptions): Promise<KeelApp> {
       pim: createPim(deps, { maxAssetBytes: config.assets.maxBytes }),
       channels: createChannels(deps),
       oms: createOms(deps),
+      erp: createErp(deps, config.erp),
     };
     const modules: DomainModule[] = Object.values(domains);
+    const background = modules.flatMap((m) => m.background ?? []);
     for (const m of modules) {
       registry.register(...m.events);
       for (const s of m.subscriptions) bus.subscribe(s);
@@ -182,6 +186,7 @@ export async function createApp(options: AppOptions): Promise<KeelApp> {
           log.info({ applied: applied.map((m) => `${m.domain}/${m.id}`) }, 'migrations applied');
         await bus.start();
         sagas.startRunner();
+        for (const task of background) task.start();
         started = true;
         return server.listen({ host: config.host, port: config.port });
       },
@@ -189,6 +194,8 @@ export async function createApp(options: AppOptions): Promise<KeelApp> {
         if (started) {
           const { timedOut } = await closeServer(server, config.shutdownTimeoutMs);
           if (timedOut) log.warn('requests still running at the shutdown deadline were cut');
+          // Background tasks write through the store and the bus: they stop first.
+          await Promise.all(background.map((task) => task.stop()));
           await sagas.stop({ timeoutMs: config.shutdownTimeoutMs });
           await bus.stop();
         } else {

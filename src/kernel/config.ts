@@ -156,6 +156,34 @@ export const ConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    erp: Type.Object(
+      {
+        publishIntervalMs: Int({
+          default: 50,
+          minimum: 5,
+          maximum: 60_000,
+          description: 'How often inventory level events are published (coalesced per SKU)',
+        }),
+        publishBatchSize: Int({
+          default: 500,
+          minimum: 1,
+          maximum: 10_000,
+          description: 'SKUs per level-publishing transaction',
+        }),
+        sweepIntervalMs: Int({
+          default: 1000,
+          minimum: 10,
+          description: 'How often expired reservations are released',
+        }),
+        sweepBatchSize: Int({
+          default: 500,
+          minimum: 1,
+          maximum: 10_000,
+          description: 'Reservations released per sweep transaction',
+        }),
+      },
+      { default: {} },
+    ),
     api: Type.Object(
       {
         bodyLimitBytes: Int({ default: 1_048_576, minimum: 1024, description: 'Largest request body' }),

@@ -3,6 +3,7 @@ import {
   addMoney,
   allocateMoney,
   formatMoney,
+  isCurrency,
   money,
   multiplyMoney,
   subtractMoney,
@@ -34,5 +35,15 @@ describe('money', () => {
     expect(formatMoney(money(123456, 'USD'))).toBe('1234.56 USD');
     expect(formatMoney(money(500, 'JPY'))).toBe('500 JPY');
     expect(formatMoney(money(-5, 'EUR'))).toBe('-0.05 EUR');
+  });
+});
+
+describe('isCurrency', () => {
+  it('knows ISO 4217 codes and refuses the rest', () => {
+    expect(isCurrency('EUR')).toBe(true);
+    expect(isCurrency('JPY')).toBe(true);
+    expect(isCurrency('XXQ')).toBe(false);
+    expect(isCurrency('eur')).toBe(false);
+    expect(isCurrency('toString')).toBe(false);
   });
 });

@@ -59,6 +59,11 @@ export function money(amount: number, currency: string): Money {
   return Object.freeze(m);
 }
 
+/** Whether `code` is an ISO 4217 currency this build knows. */
+export function isCurrency(code: string): boolean {
+  return /^[A-Z]{3}$/.test(code) && table[code] !== undefined;
+}
+
 /** Minor-unit exponent of a currency (2 for USD, 0 for JPY, 3 for KWD). */
 export function currencyExponent(code: string): number {
   return currencyOf(code).exponent;

@@ -12,6 +12,17 @@ export const TaxErrors = {
     status: 422,
     title: 'Tax rule set is invalid',
   }),
+  RULESET_NOT_FOUND: defineError({
+    code: 'ERP_TAX_RULESET_NOT_FOUND',
+    status: 404,
+    title: 'No such tax rule set (or version)',
+  }),
+  /** A stored version is never rewritten: a change needs a new version string. */
+  RULESET_VERSION_EXISTS: defineError({
+    code: 'ERP_TAX_RULESET_VERSION_EXISTS',
+    status: 409,
+    title: 'This rule set version is stored with other content',
+  }),
   JURISDICTION_UNKNOWN: defineError({
     code: 'ERP_TAX_JURISDICTION_UNKNOWN',
     status: 422,

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
+import { chunked, insertRows } from '../../kernel/sql.js';
 import type { CatalogSnapshot, ProductValues } from './catalog.types.js';
 import { type CompletenessRow, computeCompleteness } from './completeness.js';
-import { chunked, insertRows } from './sql.js';
 
 /** The stored completeness of each product per channel × locale, and its maintenance. */
 

@@ -1,8 +1,8 @@
 import type { Tx } from '../../kernel/ports/store.js';
+import { chunked } from '../../kernel/sql.js';
 import type { ProductValues } from './catalog.types.js';
 import { effectiveValues } from './completeness.js';
 import type { PimProductRow } from './schema.js';
-import { chunked } from './sql.js';
 
 /**
  * The reads a product write needs about other rows (existing products, models, siblings, assets,

@@ -1,6 +1,7 @@
 import { newId } from '../../kernel/ids.js';
 import type { EventBus } from '../../kernel/ports/bus.js';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
+import { chunked, insertRows } from '../../kernel/sql.js';
 import { loadSnapshot } from './catalog.repo.js';
 import type { CatalogSnapshot, FieldError, ProductInput, ProductValues } from './catalog.types.js';
 import { effectiveValues } from './completeness.js';
@@ -28,7 +29,6 @@ import {
 } from './product.lookups.js';
 import type { ValidatedProduct } from './product.validate.js';
 import type { PimProductRow } from './schema.js';
-import { chunked, insertRows } from './sql.js';
 
 /**
  * The one write path for product content, set-based: the API's single writes and the importer's

@@ -1,6 +1,7 @@
 import type { EventInput } from '../../kernel/events.js';
 import type { DomainDeps } from '../../kernel/ports/module.js';
 import type { Tx } from '../../kernel/ports/store.js';
+import { chunked, insertRows } from '../../kernel/sql.js';
 import type { CatalogSnapshot } from './catalog.types.js';
 import { effectiveValues } from './completeness.js';
 import { PimErrors } from './errors.js';
@@ -9,7 +10,6 @@ import { renderListing } from './listing.render.js';
 import { loadModels } from './product.lookups.js';
 import type { RulesCache } from './rules.service.js';
 import type { PimProductRow } from './schema.js';
-import { chunked, insertRows } from './sql.js';
 import type { TransitionOptions, TransitionResult } from './workflow.types.js';
 
 /**

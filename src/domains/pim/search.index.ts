@@ -1,8 +1,8 @@
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
+import { chunked, insertRows } from '../../kernel/sql.js';
 import type { AttributeDef, CatalogSnapshot } from './catalog.types.js';
 import type { ProductIndexHook, WrittenProduct } from './product.store.js';
 import { searchDocsTable } from './search.schema.js';
-import { chunked, insertRows } from './sql.js';
 import { stripHtml } from './syndication.functions.js';
 
 /**

@@ -18,6 +18,19 @@ export interface DomainDeps {
   blobs: BlobStore;
 }
 
+/**
+ * Work a module does on its own while the app runs (publishers, sweeps, pollers): app.ts starts it
+ * after the bus and stops it before the bus and the store, so it never runs without them.
+ */
+export interface BackgroundTask {
+  /** For logs: `erp.level-publisher`. */
+  name: string;
+  /** Begin (returns at once; the work runs on timers). Starting a started task does nothing. */
+  start(): void;
+  /** Stop scheduling, let a run in progress finish, then resolve. */
+  stop(): Promise<void>;
+}
+
 /** What a domain gives back to app.ts to be wired: its tables, events, consumers and routes. */
 export interface DomainModule {
   name: string;
@@ -25,4 +38,5 @@ export interface DomainModule {
   events: readonly EventDefinition[];
   subscriptions: readonly Subscription[];
   http?: HttpPlugin;
+  background?: readonly BackgroundTask[];
 }

@@ -1,8 +1,8 @@
 import { CompiledQuery } from 'kysely';
-import type { Dialect, Tx } from '../../kernel/ports/store.js';
+import type { Dialect, Tx } from './ports/store.js';
 
 /** Split a list for statements with many parameters (SQLite and PostgreSQL both cap them). */
-export function chunked<T>(items: readonly T[], size: number): T[][] {
+export function chunked<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
@@ -39,21 +39,32 @@ function insertText(
  * Multi-row INSERT of rows given as arrays in `columns` order, as one compiled statement per
  * chunk. The bulk paths write millions of rows: building them through the query builder (a node
  * per value) cost more than SQLite took to store them. `tail` is trusted SQL (an ON CONFLICT
- * clause written in code), never input.
+ * clause written in code, or RETURNING), never input. Returns what a RETURNING tail returned.
  */
-export async function insertRows(
+export async function insertRows<R = Record<string, unknown>>(
   tx: Tx,
   dialect: Dialect,
   table: string,
   columns: readonly string[],
   rows: readonly unknown[][],
   tail = '',
-): Promise<void> {
+): Promise<R[]> {
+  const out: R[] = [];
   const perChunk = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.floor(MAX_PARAMS / columns.length)));
   for (let i = 0; i < rows.length; i += perChunk) {
     const part = rows.slice(i, i + perChunk);
     const params: unknown[] = [];
     for (const r of part) for (const v of r) params.push(v);
-    await tx.executeQuery(CompiledQuery.raw(insertText(dialect, table, columns, part.length, tail), params));
+    const res = await tx.executeQuery<R>(
+      CompiledQuery.raw(insertText(dialect, table, columns, part.length, tail), params),
+    );
+    out.push(...res.rows);
   }
+  return out;
+}
+
+/** A unique-key violation (a concurrent writer inserted the same key first), on either backend. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  return e?.code === '23505' || /UNIQUE constraint failed/.test(String(e?.message ?? ''));
 }

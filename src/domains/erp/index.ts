@@ -1,0 +1,109 @@
+import type { DomainModule } from '../../kernel/ports/module.js';
+import { createAtpService } from './atp.service.js';
+import { periodicTask } from './background.js';
+import { erpRoutes } from './erp.http.js';
+import type { ErpServices } from './erp.services.js';
+import { erpEvents } from './events.js';
+import { createAccountService } from './journal.accounts.js';
+import { createPeriodService } from './journal.periods.js';
+import { createJournalService, createJournalWriter } from './journal.service.js';
+import { createLedgerService, type ErpDeps } from './ledger.service.js';
+import { createLedgerWriter } from './ledger.writer.js';
+import { createLevelPublisher } from './level.publisher.js';
+import { createLocationService } from './location.service.js';
+import { createReservationService } from './reservation.service.js';
+import { erpMigrations } from './schema.js';
+import { createTaxService } from './tax.service.js';
+
+export type { ChannelSources, SkuAtp } from './atp.service.js';
+export { ErpErrors } from './errors.js';
+export { InventoryLevelChanged } from './events.js';
+export { ForecastErrors } from './forecast.errors.js';
+export { InvoiceDocumentErrors } from './invoice.document.js';
+export { ACCOUNT_ROLES, DEFAULT_CHART } from './journal.chart.js';
+export { JournalErrors } from './journal.errors.js';
+export * from './journal.templates.js';
+export type { Account, JournalEntry, JournalEntryInput, Period, TrialBalance } from './journal.types.js';
+export type { ErpDeps, StockSetting } from './ledger.service.js';
+export type { Level, Movement, MovementInput, MovementType, PostResult } from './ledger.types.js';
+export { MOVEMENT_TYPES } from './ledger.types.js';
+export type { VerifyReport } from './ledger.verify.js';
+export type { Location } from './location.service.js';
+export type { LocationInput } from './location.validate.js';
+export { PriceErrors } from './price.errors.js';
+export type { Reservation } from './reservation.service.js';
+export { TaxErrors } from './tax.errors.js';
+export { BUILTIN_TAX_RULE_SETS, EU_VAT, UK_VAT, US_SALES_TAX } from './tax.rulesets.js';
+export type { TaxDocument, TaxResult, TaxRuleSet } from './tax.types.js';
+
+export interface ErpOptions {
+  /** How often the level publisher drains dirty SKUs (ms): the data latency of level events. */
+  publishIntervalMs: number;
+  /** SKUs per published batch (one transaction, one event each). */
+  publishBatchSize: number;
+  /** How often expired reservations are released (ms). */
+  sweepIntervalMs: number;
+  /** Reservations released per sweep transaction. */
+  sweepBatchSize: number;
+}
+
+export const DEFAULT_ERP_OPTIONS: ErpOptions = {
+  publishIntervalMs: 50,
+  publishBatchSize: 500,
+  sweepIntervalMs: 1000,
+  sweepBatchSize: 500,
+};
+
+export interface Erp extends DomainModule, ErpServices {}
+
+/**
+ * The ERP: the system of record for inventory (locations, the movement ledger and its levels,
+ * reservations, available-to-promise) and finance (the general journal, periods, tax). Other domains read it through its events and API.
+ */
+export function createErp(deps: ErpDeps, options: Partial<ErpOptions> = {}): Erp {
+  const o = { ...DEFAULT_ERP_OPTIONS, ...options };
+  const writer = createLedgerWriter(deps.store.dialect);
+  const ledger = createLedgerService(deps, writer);
+  const locations = createLocationService(deps);
+  const reservations = createReservationService(deps, ledger, writer, { sweepBatchSize: o.sweepBatchSize });
+  const atp = createAtpService(deps);
+  const publisher = createLevelPublisher(deps, { batchSize: o.publishBatchSize });
+  const journalWriter = createJournalWriter(deps);
+  const services: ErpServices = {
+    locations,
+    ledger,
+    reservations,
+    atp,
+    publisher,
+    journal: createJournalService(deps, journalWriter),
+    journalWriter,
+    accounts: createAccountService(deps),
+    periods: createPeriodService(deps),
+    tax: createTaxService(deps),
+  };
+  const log = deps.log.child({ component: 'erp' });
+  return {
+    name: 'erp',
+    migrations: erpMigrations,
+    events: erpEvents,
+    subscriptions: [],
+    http: erpRoutes(services),
+    background: [
+      periodicTask({
+        name: 'erp.level-publisher',
+        clock: deps.clock,
+        log,
+        intervalMs: o.publishIntervalMs,
+        run: async () => ({ more: (await publisher.publishOnce()) >= o.publishBatchSize }),
+      }),
+      periodicTask({
+        name: 'erp.reservation-sweeper',
+        clock: deps.clock,
+        log,
+        intervalMs: o.sweepIntervalMs,
+        run: async () => ({ more: (await reservations.sweepExpired()) >= o.sweepBatchSize }),
+      }),
+    ],
+    ...services,
+  };
+}

@@ -1,0 +1,85 @@
+import type { Tx } from '../../kernel/ports/store.js';
+import { chunked } from '../../kernel/sql.js';
+import type { Entry, Level, Movement, MovementType } from './ledger.types.js';
+import type { ErpLevelRow, ErpMovementRow } from './schema.js';
+
+/** Row → API shape for the ledger's tables, and the set-based reads they share. */
+
+export function toLevel(r: ErpLevelRow): Level {
+  return {
+    sku: r.sku,
+    location: r.location,
+    onHand: Number(r.on_hand),
+    available: Number(r.available),
+    reserved: Number(r.reserved),
+    allocated: Number(r.allocated),
+    picked: Number(r.picked),
+    inbound: Number(r.inbound),
+    inTransit: Number(r.in_transit),
+    safetyStock: Number(r.safety_stock),
+    allowBackorder: Number(r.allow_backorder) === 1,
+    lastSeq: Number(r.last_seq),
+    updatedAt: r.updated_at,
+  };
+}
+
+export function toMovement(r: ErpMovementRow, entries: Entry[]): Movement {
+  return {
+    id: r.id,
+    seq: Number(r.seq),
+    reference: r.reference,
+    type: r.type as MovementType,
+    sku: r.sku,
+    location: r.location,
+    quantity: Number(r.quantity),
+    details: JSON.parse(r.details),
+    entries,
+    actor: r.actor,
+    occurredAt: r.occurred_at,
+    recordedAt: r.recorded_at,
+  };
+}
+
+/** The entries of some movements, by movement position, in entry order. */
+export async function entriesOf(db: Tx, seqs: readonly number[]): Promise<Map<number, Entry[]>> {
+  const out = new Map<number, Entry[]>();
+  for (const part of chunked(seqs)) {
+    const rows = await db
+      .selectFrom('erp_postings')
+      .select(['movement_seq', 'location', 'account', 'quantity'])
+      .where('movement_seq', 'in', part)
+      .orderBy('movement_seq')
+      .orderBy('n')
+      .execute();
+    for (const r of rows) {
+      const seq = Number(r.movement_seq);
+      const list = out.get(seq) ?? [];
+      list.push({ location: r.location, account: r.account, quantity: Number(r.quantity) });
+      out.set(seq, list);
+    }
+  }
+  return out;
+}
+
+/** Movement rows → movements with their entries (one query for all entries). */
+export async function withEntries(db: Tx, rows: readonly ErpMovementRow[]): Promise<Movement[]> {
+  const entries = await entriesOf(
+    db,
+    rows.map((r) => Number(r.seq)),
+  );
+  return rows.map((r) => toMovement(r, entries.get(Number(r.seq)) ?? []));
+}
+
+/** Rows of `table` whose `column` is in `values`, 500 values per statement. */
+export async function selectIn<R>(
+  db: Tx,
+  table: string,
+  column: string,
+  values: readonly string[],
+): Promise<R[]> {
+  const out: R[] = [];
+  for (const part of chunked([...new Set(values)])) {
+    out.push(...((await db.selectFrom(table).selectAll().where(column, 'in', part).execute()) as R[]));
+  }
+  return out;
+}

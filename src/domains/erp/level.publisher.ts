@@ -1,0 +1,127 @@
+import type { EventInput } from '../../kernel/events.js';
+import type { Tx } from '../../kernel/ports/store.js';
+import { chunked } from '../../kernel/sql.js';
+import type { InventoryLevelChangedData } from '../../model/inventory.js';
+import { horizonEnd, loadChannels, locationAtp } from './atp.service.js';
+import { InventoryLevelChanged } from './events.js';
+import { selectIn, toLevel } from './ledger.read.js';
+import type { ErpDeps } from './ledger.service.js';
+import type { ErpLevelRow } from './schema.js';
+import { tryTaskLock } from './sql.js';
+
+/**
+ * Coalesced `keel.erp.inventory.level.changed.v1`. Posting does not emit events: it marks the SKU
+ * dirty (`erp_dirty_skus`, one row per SKU, upserted in the posting's transaction). This publisher
+ * drains the marks every few tens of milliseconds and emits one event per SKU with its current
+ * levels and ATP, so 10,000 movements of a hot SKU make a handful of events, not 10,000, while
+ * the data stays at most one interval (plus a batch) old.
+ *
+ * Exactly-once marking: the publisher reads marks with their `seq`, publishes, and deletes only the
+ * marks whose `seq` is unchanged, in the same transaction as the events. A SKU re-dirtied meanwhile
+ * got a new `seq` (writers bump it on conflict), so its mark stays for the next round: no change is
+ * ever lost, at worst published twice. One process drains at a time (a try-lock on PostgreSQL).
+ */
+
+const PUBLISH_TASK = 1;
+
+export function createLevelPublisher(deps: ErpDeps, options: { batchSize: number }) {
+  const { store, bus, clock } = deps;
+
+  async function snapshot(
+    tx: Tx,
+    skus: readonly string[],
+    now: Date,
+  ): Promise<Map<string, InventoryLevelChangedData>> {
+    const levels = await selectIn<ErpLevelRow>(tx, 'erp_levels', 'sku', skus);
+    const channels = [...(await loadChannels(tx)).values()];
+    const longest = Math.max(0, ...channels.map((c) => c.sources.inboundHorizonDays));
+    const inbound: { sku: string; location: string; eta: string; remaining: unknown }[] = [];
+    for (const part of chunked(skus))
+      inbound.push(
+        ...(await tx
+          .selectFrom('erp_inbound')
+          .select(['sku', 'location', 'eta', 'remaining'])
+          .where('sku', 'in', part)
+          .where('eta', '<=', horizonEnd(now, longest))
+          .where('remaining', '>', 0)
+          .execute()),
+      );
+    const out = new Map<string, InventoryLevelChangedData>();
+    for (const sku of skus)
+      out.set(sku, { sku, levels: [], atp: [], movementSeq: 0, asOf: now.toISOString() });
+    for (const row of levels.sort((a, b) => a.location.localeCompare(b.location))) {
+      const { sku: _s, lastSeq, updatedAt: _u, ...level } = toLevel(row);
+      const data = out.get(row.sku)!;
+      data.levels.push(level);
+      data.movementSeq = Math.max(data.movementSeq, lastSeq);
+    }
+    const lines = new Map<string, { eta: string; remaining: number }[]>();
+    for (const i of inbound) {
+      const key = `${i.sku}\u0000${i.location}`;
+      lines.set(key, [...(lines.get(key) ?? []), { eta: i.eta, remaining: Number(i.remaining) }]);
+    }
+    for (const c of channels) {
+      const end = horizonEnd(now, c.sources.inboundHorizonDays);
+      const active = new Set(c.active);
+      for (const data of out.values()) {
+        let atp = 0;
+        for (const l of data.levels) {
+          if (!active.has(l.location)) continue;
+          const due = (lines.get(`${data.sku}\u0000${l.location}`) ?? [])
+            .filter((i) => i.eta <= end)
+            .reduce((s, i) => s + i.remaining, 0);
+          atp += locationAtp(l.available, l.safetyStock, due);
+        }
+        data.atp.push({ channel: c.sources.channel, atp });
+      }
+    }
+    return out;
+  }
+
+  return {
+    /**
+     * Publish one batch of dirty SKUs; returns how many SKUs were published (a full batch means
+     * more may be waiting). Safe to call from anywhere, any number of processes.
+     */
+    async publishOnce(): Promise<number> {
+      const any = await store.db.selectFrom('erp_dirty_skus').select('sku').limit(1).executeTakeFirst();
+      if (!any) return 0;
+      return store.tx(async (tx) => {
+        if (!(await tryTaskLock(tx, store.dialect, PUBLISH_TASK))) return 0;
+        const marks = (await tx
+          .selectFrom('erp_dirty_skus')
+          .select(['sku', 'seq'])
+          .orderBy('seq')
+          .limit(options.batchSize)
+          .execute()) as { sku: string; seq: number | string }[];
+        if (marks.length === 0) return 0;
+        const data = await snapshot(
+          tx,
+          marks.map((m) => m.sku),
+          clock.now(),
+        );
+        const events: EventInput[] = [...data.values()].map((d) =>
+          InventoryLevelChanged.input(d.sku, d, { partitionKey: d.sku }),
+        );
+        await bus.append(tx, events);
+        for (const part of chunked(marks))
+          await tx
+            .deleteFrom('erp_dirty_skus')
+            .where((eb) => eb.or(part.map((m) => eb.and([eb('sku', '=', m.sku), eb('seq', '=', m.seq)]))))
+            .execute();
+        return marks.length;
+      });
+    },
+
+    /** SKUs waiting to be published (for operators and tests). */
+    async pending(): Promise<number> {
+      const r = await store.db
+        .selectFrom('erp_dirty_skus')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirst();
+      return Number(r?.n ?? 0);
+    },
+  };
+}
+
+export type LevelPublisher = ReturnType<typeof createLevelPublisher>;
