@@ -1,9 +1,11 @@
 import type { HttpPlugin } from '../../kernel/ports/http.js';
 import { registerAtpRoutes } from './atp.http.js';
 import type { ErpServices } from './erp.services.js';
+import { registerInvoiceRoutes } from './invoice.http.js';
 import { registerJournalRoutes } from './journal.http.js';
 import { registerLedgerRoutes } from './ledger.http.js';
 import { registerLocationRoutes } from './location.http.js';
+import { registerPriceRoutes } from './price.http.js';
 import { registerReservationRoutes } from './reservation.http.js';
 import { registerTaxRoutes } from './tax.http.js';
 
@@ -22,6 +24,8 @@ export function erpRoutes(erp: ErpServices): HttpPlugin {
       registerAtpRoutes(app, helpers, erp);
       registerJournalRoutes(app, helpers, erp);
       registerTaxRoutes(app, helpers, erp.tax);
+      registerPriceRoutes(app, helpers, erp.prices);
+      registerInvoiceRoutes(app, helpers, erp.invoices);
     },
   };
 }

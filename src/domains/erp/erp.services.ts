@@ -1,10 +1,12 @@
 import type { AtpService } from './atp.service.js';
+import type { InvoiceService } from './invoice.service.js';
 import type { AccountService } from './journal.accounts.js';
 import type { PeriodService } from './journal.periods.js';
 import type { JournalService, JournalWriter } from './journal.service.js';
 import type { LedgerService } from './ledger.service.js';
 import type { LevelPublisher } from './level.publisher.js';
 import type { LocationService } from './location.service.js';
+import type { PriceService } from './price.service.js';
 import type { ReservationService } from './reservation.service.js';
 import type { TaxService } from './tax.service.js';
 
@@ -24,4 +26,8 @@ export interface ErpServices {
   periods: PeriodService;
   /** Tax rule sets (versioned) and quotes. */
   tax: TaxService;
+  /** Price lists (versioned) and price resolution for channels. */
+  prices: PriceService;
+  /** Invoices and credit notes: numbered, booked, rendered. */
+  invoices: InvoiceService;
 }

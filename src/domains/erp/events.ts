@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../../kernel/events.js';
 import { InventoryEventTypes, InventoryLevelChangedData } from '../../model/inventory.js';
 
@@ -10,4 +11,24 @@ export const InventoryLevelChanged = defineEvent({
   schema: InventoryLevelChangedData,
 });
 
-export const erpEvents = [InventoryLevelChanged];
+/** An invoice or credit note was issued (numbered, booked, immutable): payments and CRM follow it. */
+export const InvoiceIssued = defineEvent({
+  type: 'keel.erp.invoice.issued.v1',
+  source: '/keel/erp',
+  description: 'An invoice or credit note was issued: its number, what it bills and its totals',
+  schema: Type.Object({
+    invoiceId: Type.String(),
+    kind: Type.Union([Type.Literal('invoice'), Type.Literal('credit_note')]),
+    number: Type.String(),
+    reference: Type.String(),
+    issueDate: Type.String(),
+    currency: Type.String(),
+    net: Type.Integer(),
+    tax: Type.Integer(),
+    gross: Type.Integer(),
+    /** For a credit note: the invoice it credits. */
+    credits: Type.Union([Type.String(), Type.Null()]),
+  }),
+});
+
+export const erpEvents = [InventoryLevelChanged, InvoiceIssued];

@@ -4,6 +4,7 @@ import { periodicTask } from './background.js';
 import { erpRoutes } from './erp.http.js';
 import type { ErpServices } from './erp.services.js';
 import { erpEvents } from './events.js';
+import { createInvoiceService } from './invoice.service.js';
 import { createAccountService } from './journal.accounts.js';
 import { createPeriodService } from './journal.periods.js';
 import { createJournalService, createJournalWriter } from './journal.service.js';
@@ -11,15 +12,18 @@ import { createLedgerService, type ErpDeps } from './ledger.service.js';
 import { createLedgerWriter } from './ledger.writer.js';
 import { createLevelPublisher } from './level.publisher.js';
 import { createLocationService } from './location.service.js';
+import { createPriceService } from './price.service.js';
 import { createReservationService } from './reservation.service.js';
 import { erpMigrations } from './schema.js';
 import { createTaxService } from './tax.service.js';
 
 export type { ChannelSources, SkuAtp } from './atp.service.js';
 export { ErpErrors } from './errors.js';
-export { InventoryLevelChanged } from './events.js';
+export { InventoryLevelChanged, InvoiceIssued } from './events.js';
 export { ForecastErrors } from './forecast.errors.js';
 export { InvoiceDocumentErrors } from './invoice.document.js';
+export { InvoiceErrors } from './invoice.errors.js';
+export type { CreditInput, Invoice, InvoiceInput, SeriesInput } from './invoice.types.js';
 export { ACCOUNT_ROLES, DEFAULT_CHART } from './journal.chart.js';
 export { JournalErrors } from './journal.errors.js';
 export * from './journal.templates.js';
@@ -31,6 +35,29 @@ export type { VerifyReport } from './ledger.verify.js';
 export type { Location } from './location.service.js';
 export type { LocationInput } from './location.validate.js';
 export { PriceErrors } from './price.errors.js';
+export type { PriceIndex } from './price.resolve.js';
+export type {
+  PriceBatch,
+  PriceListSummary,
+  PriceRequest,
+  PriceService,
+  PriceWriteOptions,
+  StoredPriceList,
+} from './price.service.js';
+export type {
+  CandidateExplanation,
+  PriceAdjustment,
+  PriceBreak,
+  PriceContext,
+  PriceEntry,
+  PriceLine,
+  PriceList,
+  PriceListParent,
+  PriceMiss,
+  PriceQuery,
+  PriceResolution,
+  TierExplanation,
+} from './price.types.js';
 export type { Reservation } from './reservation.service.js';
 export { TaxErrors } from './tax.errors.js';
 export { BUILTIN_TAX_RULE_SETS, EU_VAT, UK_VAT, US_SALES_TAX } from './tax.rulesets.js';
@@ -69,6 +96,7 @@ export function createErp(deps: ErpDeps, options: Partial<ErpOptions> = {}): Erp
   const atp = createAtpService(deps);
   const publisher = createLevelPublisher(deps, { batchSize: o.publishBatchSize });
   const journalWriter = createJournalWriter(deps);
+  const tax = createTaxService(deps);
   const services: ErpServices = {
     locations,
     ledger,
@@ -79,7 +107,9 @@ export function createErp(deps: ErpDeps, options: Partial<ErpOptions> = {}): Erp
     journalWriter,
     accounts: createAccountService(deps),
     periods: createPeriodService(deps),
-    tax: createTaxService(deps),
+    tax,
+    prices: createPriceService(deps),
+    invoices: createInvoiceService(deps, tax, journalWriter),
   };
   const log = deps.log.child({ component: 'erp' });
   return {

@@ -1,7 +1,9 @@
 import { type ColumnDataType, sql } from 'kysely';
 import type { Dialect, MigrationSet } from '../../kernel/ports/store.js';
 import { columnTypes } from '../../kernel/ports/store.js';
+import { invoiceMigration } from './invoice.schema.js';
 import { journalMigration } from './journal.schema.js';
+import { priceMigration } from './price.schema.js';
 import { taxMigration } from './tax.schema.js';
 
 /**
@@ -282,5 +284,7 @@ export const erpMigrations: MigrationSet = {
     },
     journalMigration,
     taxMigration,
+    priceMigration,
+    invoiceMigration,
   ],
 };
