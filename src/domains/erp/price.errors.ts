@@ -32,4 +32,21 @@ export const PriceErrors = {
     status: 422,
     title: 'Line amount is too large',
   }),
+  LIST_NOT_FOUND: defineError({
+    code: 'ERP_PRICE_LIST_NOT_FOUND',
+    status: 404,
+    title: 'No such price list',
+  }),
+  /** `If-Match` (expected version) names a version other than the stored one; re-read and retry. */
+  VERSION_CONFLICT: defineError({
+    code: 'ERP_PRICE_LIST_VERSION_CONFLICT',
+    status: 409,
+    title: 'Price list changed since the version the request was based on',
+  }),
+  /** Other lists inherit from it (`children` names them); re-parent or delete those first. */
+  LIST_IN_USE: defineError({
+    code: 'ERP_PRICE_LIST_IN_USE',
+    status: 409,
+    title: 'Other price lists inherit from this list',
+  }),
 };
