@@ -229,7 +229,7 @@ describe('inherited lists', () => {
     expect(r.adjustments.map((a) => a.list)).toEqual(['half', 'quarter']);
   });
 
-  it("the child's own tiers replace inherited ones of the same minimum quantity only", () => {
+  it("the child's own tiers replace inherited ones of the same minimum quantity; a dearer inherited break never applies", () => {
     const own = list({ ...trade, code: 'trade', entries: sku1(1500) });
     const r = resolvePrice([retail, own], q());
     expect([r.unitPrice, r.source.list]).toEqual([1500, 'trade']);
@@ -238,7 +238,17 @@ describe('inherited lists', () => {
         .find((e) => e.list === 'trade')!
         .tiers.find((t) => t.list === 'retail' && t.minQuantity === 1)!.status,
     ).toBe('overridden');
-    expect(resolvePrice([retail, own], q({ quantity: 12 })).unitPrice).toBe(1662);
+    // The inherited 10+ break (1662) is dearer than the list's own 1500: the contract price holds.
+    const twelve = resolvePrice([retail, own], q({ quantity: 12 }));
+    expect([twelve.unitPrice, twelve.source.list]).toEqual([1500, 'trade']);
+    expect(
+      twelve.explanation
+        .find((e) => e.list === 'trade')!
+        .tiers.find((t) => t.list === 'retail' && t.minQuantity === 10)!.status,
+    ).toBe('overridden');
+    // Cheaper than the own price, the inherited break applies.
+    const dearOwn = list({ ...trade, code: 'trade', entries: sku1(1700) });
+    expect(resolvePrice([retail, dearOwn], q({ quantity: 12 })).unitPrice).toBe(1662);
   });
 
   it('derives nothing from a parent outside its validity', () => {

@@ -31,7 +31,8 @@ import {
  * 3. the first applicable list that prices the SKU at the quantity wins; within it, of the tiers in
  *    force at the instant, the one with the largest minimum quantity ≤ the quantity;
  * 4. a derived list inherits its parent's tiers, scaled by its percentage and rounded half-up to
- *    minor units; its own tiers replace inherited ones of the same minimum quantity.
+ *    minor units; its own tiers replace inherited ones of the same minimum quantity, and an
+ *    inherited break applies over the list's own price only when it is cheaper.
  * The explanation says, for every list that prices the SKU at all, why it won or lost.
  */
 
@@ -169,9 +170,10 @@ function tiersOf(c: CompiledList, sku: string, t: number, q: number): RawTier[] 
   if (!p) return out;
   // The parent's own window counts: a list derived from an ended list has nothing to derive from.
   const parentInForce = p.from <= t && t < p.to;
+  const inherited: RawTier[] = [];
   for (const pt of tiersOf(p, sku, t, q)) {
     const live = pt.status === 'eligible' || pt.status === 'quantity_below_break';
-    out.push({
+    inherited.push({
       ...pt,
       unitPrice: adjustPrice(pt.unitPrice, c.basisPoints),
       status: !parentInForce
@@ -181,7 +183,26 @@ function tiersOf(c: CompiledList, sku: string, t: number, q: number): RawTier[] 
           : pt.status,
     });
   }
+  // The parent settles on its price first, as it would alone; only that one competes here, and it
+  // never raises the price above the list's own (a contract price beats a dearer inherited break).
+  const parentBest = largestEligible(inherited);
+  for (const x of inherited) if (x.status === 'eligible' && x !== parentBest) x.status = 'smaller_break';
+  const ownBest = largestEligible(out);
+  if (
+    parentBest &&
+    ownBest &&
+    parentBest.minQuantity > ownBest.minQuantity &&
+    parentBest.unitPrice > ownBest.unitPrice
+  )
+    parentBest.status = 'overridden';
+  out.push(...inherited);
   return out;
+}
+
+function largestEligible(tiers: readonly RawTier[]): RawTier | undefined {
+  let best: RawTier | undefined;
+  for (const x of tiers) if (x.status === 'eligible' && (!best || x.minQuantity > best.minQuantity)) best = x;
+  return best;
 }
 
 type Best = { tier: Tier; entryIndex: number; source: CompiledList; unitPrice: number };
@@ -189,7 +210,7 @@ type Best = { tier: Tier; entryIndex: number; source: CompiledList; unitPrice: n
 /**
  * The tier `tiersOf` + `pick` would select, without building the explanation: the hot path of a
  * batch. Own tiers replace inherited ones of the same minimum quantity, so an inherited tier wins
- * only with a strictly larger minimum quantity than the best own one.
+ * only with a strictly larger minimum quantity than the best own one, and only when cheaper.
  */
 function bestOf(c: CompiledList, sku: string, t: number, q: number): Best | undefined {
   let own: Best | undefined;
@@ -202,8 +223,10 @@ function bestOf(c: CompiledList, sku: string, t: number, q: number): Best | unde
   const p = c.parent;
   if (!p || t < p.from || t >= p.to) return own;
   const inherited = bestOf(p, sku, t, q);
-  if (!inherited || (own && own.tier.minQuantity >= inherited.tier.minQuantity)) return own;
-  return { ...inherited, unitPrice: adjustPrice(inherited.unitPrice, c.basisPoints) };
+  if (!inherited) return own;
+  const unitPrice = adjustPrice(inherited.unitPrice, c.basisPoints);
+  if (own && (own.tier.minQuantity >= inherited.tier.minQuantity || own.unitPrice <= unitPrice)) return own;
+  return { ...inherited, unitPrice };
 }
 
 /** The inheritance steps from `source` down to `c`, the one nearest the source first. */
