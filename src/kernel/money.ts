@@ -60,8 +60,8 @@ export function money(amount: number, currency: string): Money {
 }
 
 /** Whether `code` is an ISO 4217 currency this build knows. */
-export function isCurrency(code: string): boolean {
-  return /^[A-Z]{3}$/.test(code) && table[code] !== undefined;
+export function isCurrency(code: unknown): code is string {
+  return typeof code === 'string' && /^[A-Z]{3}$/.test(code) && table[code] !== undefined;
 }
 
 /** Minor-unit exponent of a currency (2 for USD, 0 for JPY, 3 for KWD). */

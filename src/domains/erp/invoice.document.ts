@@ -1,5 +1,6 @@
+import { isCalendarDate } from '../../kernel/dates.js';
 import { defineError } from '../../kernel/errors.js';
-import { currencyExponent } from '../../kernel/money.js';
+import { currencyExponent, isCurrency } from '../../kernel/money.js';
 import type { FieldError } from './errors.js';
 
 /**
@@ -110,30 +111,12 @@ export const InvoiceDocumentErrors = {
   }),
 };
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const RATE_RE = /^(0|[1-9]\d{0,2})(\.\d{1,6})?$/;
 const DECIMAL_RE = /^\d{1,12}(\.\d{1,12})?$/;
 // String(n) of a number with ≤ 6 decimals; exponent notation (1e-7, 1e21) fails it on purpose.
 const QTY_RE = /^\d{1,12}(\.\d{1,6})?$/;
 const COUNTRY_RE = /^[A-Z]{2}$/;
 const MAX_TEXT = 2000;
-
-export function isCalendarDate(s: unknown): s is string {
-  const m = typeof s === 'string' ? DATE_RE.exec(s) : null;
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === s;
-}
-
-export function isKnownCurrency(code: unknown): code is string {
-  if (typeof code !== 'string') return false;
-  try {
-    currencyExponent(code);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A decimal string as an exact fraction: "8.875" → 8875 / 1000. */
 function fraction(dec: string): { n: bigint; d: bigint } {
@@ -191,8 +174,7 @@ export function validateInvoiceDocument(doc: InvoiceDocument): FieldError[] {
   date('dueDate', doc.dueDate, false);
   if (isCalendarDate(doc.dueDate) && isCalendarDate(doc.issueDate) && doc.dueDate < doc.issueDate)
     add('dueDate', 'DATE_ORDER', 'must not be before the issue date');
-  if (!isKnownCurrency(doc.currency))
-    add('currency', 'CURRENCY_UNKNOWN', `"${doc.currency}" is not ISO 4217`);
+  if (!isCurrency(doc.currency)) add('currency', 'CURRENCY_UNKNOWN', `"${doc.currency}" is not ISO 4217`);
   if (doc.locale !== undefined) {
     try {
       Intl.getCanonicalLocales(doc.locale);
@@ -314,14 +296,14 @@ export function validateInvoiceDocument(doc: InvoiceDocument): FieldError[] {
 
   const rc = doc.reportingCurrency;
   if (rc) {
-    const known = isKnownCurrency(rc.currency);
+    const known = isCurrency(rc.currency);
     if (!known) add('reportingCurrency.currency', 'CURRENCY_UNKNOWN', `"${rc.currency}" is not ISO 4217`);
     amount('reportingCurrency.taxTotal', rc.taxTotal);
     date('reportingCurrency.rateDate', rc.rateDate);
     const rateOk = typeof rc.exchangeRate === 'string' && DECIMAL_RE.test(rc.exchangeRate);
     if (!rateOk || Number(rc.exchangeRate) === 0)
       add('reportingCurrency.exchangeRate', 'EXCHANGE_RATE_INVALID', 'must be a positive decimal string');
-    else if (known && isKnownCurrency(doc.currency) && totalsOk && Number.isSafeInteger(rc.taxTotal)) {
+    else if (known && isCurrency(doc.currency) && totalsOk && Number.isSafeInteger(rc.taxTotal)) {
       // tax (doc minor units) × rate, rescaled from the document's exponent to the reporting one.
       const r = fraction(rc.exchangeRate);
       const shift = currencyExponent(rc.currency) - currencyExponent(doc.currency);

@@ -1,3 +1,4 @@
+import { isCalendarDate } from '../../kernel/dates.js';
 import { isCurrency } from '../../kernel/money.js';
 import type { JournalEntryInput } from './journal.types.js';
 
@@ -14,11 +15,7 @@ export interface JournalProblem {
 
 /** `YYYY-MM` of a valid calendar date, or null. */
 export function periodOf(date: string): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!m) return null;
-  const d = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== date) return null;
-  return `${m[1]}-${m[2]}`;
+  return isCalendarDate(date) ? date.slice(0, 7) : null;
 }
 
 export function validateEntry(

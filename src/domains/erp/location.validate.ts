@@ -1,3 +1,4 @@
+import { isCalendarDate } from '../../kernel/dates.js';
 import type { FieldError } from './errors.js';
 import { isLocationCode, LOCATION_CODE_PATTERN } from './ledger.validate.js';
 
@@ -50,7 +51,6 @@ export interface LocationInput {
 }
 
 const TIME_RE = /^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const COUNTRY_RE = /^[A-Z]{2}$/;
 
 const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
@@ -62,12 +62,6 @@ export function isTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isDate(s: string): boolean {
-  if (!DATE_RE.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
 }
 
 /** Every problem of a location (empty when valid). */
@@ -128,7 +122,7 @@ export function validateLocation(input: LocationInput): FieldError[] {
   }
   const dates = new Set<string>();
   (input.holidays ?? []).forEach((h, i) => {
-    if (!isDate(h.date)) err(`holidays[${i}].date`, 'DATE_INVALID', 'a date YYYY-MM-DD');
+    if (!isCalendarDate(h.date)) err(`holidays[${i}].date`, 'DATE_INVALID', 'a date YYYY-MM-DD');
     else if (dates.has(h.date)) err(`holidays[${i}].date`, 'HOLIDAY_DUPLICATE', `${h.date} is listed twice`);
     dates.add(h.date);
   });

@@ -1,4 +1,4 @@
-import { currencyExponent } from '../../kernel/money.js';
+import { isCurrency } from '../../kernel/money.js';
 import type { FieldError } from './errors.js';
 import { isoInstant, isSku, MAX_QUANTITY, SKU_PATTERN } from './ledger.validate.js';
 import type { PriceContext, PriceLine, PriceList } from './price.types.js';
@@ -13,16 +13,6 @@ import type { PriceContext, PriceLine, PriceList } from './price.types.js';
 export const PRICE_CODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$';
 const CODE_RE = new RegExp(PRICE_CODE_PATTERN);
 export const MAX_ADJUSTMENT_PERCENT = 1000;
-
-export function isCurrency(code: unknown): code is string {
-  if (typeof code !== 'string') return false;
-  try {
-    currencyExponent(code);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const isPriceCode = (s: unknown): s is string => typeof s === 'string' && CODE_RE.test(s);
 

@@ -1,8 +1,9 @@
+import { isCalendarDate } from '../../kernel/dates.js';
 import { currencyExponent } from '../../kernel/money.js';
 import { TaxErrors } from './tax.errors.js';
 import { type Decimal, parseDecimal, parseQuantity, pow10, roundDiv } from './tax.rounding.js';
 import type { ExemptionReason, TaxAddress, TaxCustomer, TaxDocument, TaxRoundingRule } from './tax.types.js';
-import { COUNTRY_RE, type CompiledRuleSet, isIsoDate, REGION_RE } from './tax.validate.js';
+import { COUNTRY_RE, type CompiledRuleSet, REGION_RE } from './tax.validate.js';
 
 /**
  * Checking a document as untrusted input and reducing each line to one non-negative amount. The first
@@ -130,7 +131,7 @@ function base(qty: Decimal, unit: bigint, discount: bigint, field: string): bigi
 export function prepareDocument(c: CompiledRuleSet, input: TaxDocument): PreparedDocument {
   const doc = input as unknown;
   if (!isObj(doc)) throw TaxErrors.DOCUMENT_INVALID.create('document must be an object', { field: '' });
-  if (!isIsoDate(doc.date))
+  if (!isCalendarDate(doc.date))
     throw TaxErrors.DATE_INVALID.create(`date ${JSON.stringify(doc.date)} is not YYYY-MM-DD`, {
       field: 'date',
     });
@@ -210,7 +211,7 @@ export function prepareDocument(c: CompiledRuleSet, input: TaxDocument): Prepare
           field: 'reporting.rate',
         },
       );
-    if (!isIsoDate(r.rateDate))
+    if (!isCalendarDate(r.rateDate))
       throw TaxErrors.DATE_INVALID.create('reporting.rateDate must be YYYY-MM-DD', {
         field: 'reporting.rateDate',
       });

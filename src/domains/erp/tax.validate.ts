@@ -1,3 +1,4 @@
+import { isCalendarDate } from '../../kernel/dates.js';
 import { TaxErrors } from './tax.errors.js';
 import { parseRatePercent, type Rate } from './tax.rounding.js';
 import type {
@@ -17,25 +18,12 @@ import type {
 export const COUNTRY_RE = /^[A-Z]{2}$/;
 /** ISO 3166-2: country, hyphen, 1–3 alphanumerics. */
 export const REGION_RE = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 const REGIMES = ['vat', 'sales_tax'];
 const LEVELS = ['line', 'document'];
 const MODES = ['half_up', 'half_even'];
 const SOURCINGS = ['origin', 'destination'];
 const TREATMENTS = ['taxable', 'zero_rated', 'exempt'];
-
-export function isIsoDate(s: unknown): s is string {
-  if (typeof s !== 'string') return false;
-  const m = DATE_RE.exec(s);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return (
-    d.getUTCFullYear() === Number(m[1]) &&
-    d.getUTCMonth() === Number(m[2]) - 1 &&
-    d.getUTCDate() === Number(m[3])
-  );
-}
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -230,9 +218,9 @@ function checkRule(
     p(`${at}.rate`, 'RATE_TREATMENT_MISMATCH', `a ${String(treatment)} rule must have rate "0"`);
   if (rule.note !== undefined && typeof rule.note !== 'string')
     p(`${at}.note`, 'FIELD_INVALID', 'must be a string');
-  const fromOk = isIsoDate(rule.validFrom);
+  const fromOk = isCalendarDate(rule.validFrom);
   if (!fromOk) p(`${at}.validFrom`, 'DATE_INVALID', 'validFrom must be YYYY-MM-DD');
-  const toOk = rule.validTo === undefined || isIsoDate(rule.validTo);
+  const toOk = rule.validTo === undefined || isCalendarDate(rule.validTo);
   if (!toOk) p(`${at}.validTo`, 'DATE_INVALID', 'validTo must be YYYY-MM-DD or absent');
   if (!fromOk || !toOk) return undefined;
   const to = rule.validTo as string | undefined;

@@ -1,3 +1,4 @@
+import { isCalendarDate } from '../../kernel/dates.js';
 import { money } from '../../kernel/money.js';
 import { LOCALE_PATTERN, SKU_PATTERN } from './catalog.schemas.js';
 import type {
@@ -17,7 +18,6 @@ import type {
 
 const SKU_RE = new RegExp(SKU_PATTERN);
 const LOCALE_RE = new RegExp(LOCALE_PATTERN);
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ASSET_RE = /^ast_[0-9a-z]{26}$/;
 const DEFAULT_MAX = { text: 255, richtext: 65_535 } as const;
 
@@ -35,17 +35,6 @@ function isEmpty(data: unknown): boolean {
 
 function err(field: string, code: string, message: string): FieldError {
   return { field, code, message };
-}
-
-function validDate(s: string): boolean {
-  const m = DATE_RE.exec(s);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return (
-    d.getUTCFullYear() === Number(m[1]) &&
-    d.getUTCMonth() === Number(m[2]) - 1 &&
-    d.getUTCDate() === Number(m[3])
-  );
 }
 
 function checkBounds(attr: AttributeDef, n: number, field: string, out: FieldError[]): void {
@@ -123,7 +112,7 @@ function checkData(
       return data as string[];
     }
     case 'date':
-      if (typeof data !== 'string' || !validDate(data)) return typeError('a date YYYY-MM-DD');
+      if (typeof data !== 'string' || !isCalendarDate(data)) return typeError('a date YYYY-MM-DD');
       return data;
     case 'price': {
       if (!Array.isArray(data)) return typeError('a list of { amount, currency }');
