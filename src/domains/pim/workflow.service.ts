@@ -2,13 +2,13 @@ import { KernelErrors } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import { assertOwnership, hasRole, mayWrite } from '../../kernel/ownership.js';
 import type { DomainDeps } from '../../kernel/ports/module.js';
+import { chunked, insertRows } from '../../kernel/sql.js';
 import { loadSnapshot } from './catalog.repo.js';
 import { PimErrors } from './errors.js';
 import { author } from './product.service.js';
 import { createPublisher } from './publish.service.js';
 import type { RulesCache } from './rules.service.js';
 import type { PimProductRow } from './schema.js';
-import { chunked } from './sql.js';
 import type { TransitionOptions, TransitionResult } from './workflow.types.js';
 
 /**
@@ -35,7 +35,21 @@ const ROLE_CHECK = {
 } as const;
 const ROLE_SCOPE = { editor: 'pim:write', reviewer: 'pim:review', publisher: 'pim:publish' } as const;
 
-const BATCH = 500;
+/**
+ * Products per transaction: each commit is an fsync (synchronous=FULL), so fewer and larger ones;
+ * 2,000 keeps a transaction near 100 ms (10k-product delta, 100k catalog: 2.49 s vs 2.61 s at 500).
+ */
+const BATCH = 2000;
+const LOG_COLUMNS = [
+  'id',
+  'product_id',
+  'action',
+  'from_status',
+  'to_status',
+  'actor',
+  'comment',
+  'at',
+] as const;
 const PRODUCT_STATE = ['id', 'sku', 'status', 'version'] as const;
 const PRODUCT_ALL = [
   ...PRODUCT_STATE,
@@ -105,7 +119,7 @@ export function createWorkflowService(deps: DomainDeps, rulesCache: RulesCache) 
                 : new Map(
                     eligible.map((r) => [r.id, { id: r.id, ok: true, status: spec.to } as TransitionResult]),
                   );
-          const log: Record<string, unknown>[] = [];
+          const log: unknown[][] = [];
           const moved: string[] = [];
           const results = part.map((id): TransitionResult => {
             const row = byId.get(id);
@@ -133,23 +147,13 @@ export function createWorkflowService(deps: DomainDeps, rulesCache: RulesCache) 
               };
             if (r.ok) {
               moved.push(id);
-              log.push({
-                id: newId('wfl'),
-                product_id: id,
-                action,
-                from_status: row.status,
-                to_status: spec.to,
-                actor,
-                comment: opts.comment ?? null,
-                at: now,
-              });
+              log.push([newId('wfl'), id, action, row.status, spec.to, actor, opts.comment ?? null, now]);
             }
             return r;
           });
           for (const ids2 of chunked(moved, 500))
             await tx.updateTable('pim_products').set({ status: spec.to }).where('id', 'in', ids2).execute();
-          for (const rowsPart of chunked(log, 500))
-            await tx.insertInto('pim_workflow_log').values(rowsPart).execute();
+          await insertRows(tx, store.dialect, 'pim_workflow_log', LOG_COLUMNS, log);
           if (opts.comment && moved.length > 0)
             for (const rowsPart of chunked(moved, 500))
               await tx
