@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.command.js';
 import { registerBench } from './commands/bench.command.js';
 import { registerConfig } from './commands/config.command.js';
 import { registerDlq } from './commands/dlq.command.js';
+import { registerErp } from './commands/erp.command.js';
 import { registerKeys } from './commands/keys.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
 import { registerPim } from './commands/pim.command.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerAudit(program, globals);
   registerKeys(program, globals);
   registerPim(program, globals);
+  registerErp(program, globals);
   registerConfig(program, globals);
   registerBench(program);
   for (const cmd of program.commands) cmd.exitOverride();

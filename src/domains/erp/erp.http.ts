@@ -6,6 +6,7 @@ import { registerJournalRoutes } from './journal.http.js';
 import { registerLedgerRoutes } from './ledger.http.js';
 import { registerLocationRoutes } from './location.http.js';
 import { registerPriceRoutes } from './price.http.js';
+import { registerProcurementRoutes } from './procurement.http.js';
 import { registerReservationRoutes } from './reservation.http.js';
 import { registerTaxRoutes } from './tax.http.js';
 
@@ -26,6 +27,7 @@ export function erpRoutes(erp: ErpServices): HttpPlugin {
       registerTaxRoutes(app, helpers, erp.tax);
       registerPriceRoutes(app, helpers, erp.prices);
       registerInvoiceRoutes(app, helpers, erp.invoices);
+      registerProcurementRoutes(app, helpers, erp.procurement);
     },
   };
 }

@@ -7,6 +7,7 @@ import type { LedgerService } from './ledger.service.js';
 import type { LevelPublisher } from './level.publisher.js';
 import type { LocationService } from './location.service.js';
 import type { PriceService } from './price.service.js';
+import type { ProcurementService } from './procurement.service.js';
 import type { ReservationService } from './reservation.service.js';
 import type { TaxService } from './tax.service.js';
 
@@ -30,4 +31,6 @@ export interface ErpServices {
   prices: PriceService;
   /** Invoices and credit notes: numbered, booked, rendered. */
   invoices: InvoiceService;
+  /** Suppliers, purchase orders, receipts, ASNs and supplier invoices (three-way match). */
+  procurement: ProcurementService;
 }

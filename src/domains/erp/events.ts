@@ -31,4 +31,26 @@ export const InvoiceIssued = defineEvent({
   }),
 });
 
-export const erpEvents = [InventoryLevelChanged, InvoiceIssued];
+/** Goods were received against a purchase order (stock and the journal booked in the same transaction). */
+export const PoReceived = defineEvent({
+  type: 'keel.erp.po.received.v1',
+  source: '/keel/erp',
+  description:
+    'Goods were received against a purchase order: the receipt, its accepted units per line, its cost',
+  schema: Type.Object({
+    poNumber: Type.String(),
+    receiptId: Type.String(),
+    supplier: Type.String(),
+    shipTo: Type.String(),
+    /** The PO status after the receipt (partially_received, received). */
+    status: Type.String(),
+    asnId: Type.Union([Type.String(), Type.Null()]),
+    receivedAt: Type.String(),
+    currency: Type.String(),
+    /** Accepted units at PO cost, minor units. */
+    cost: Type.Integer(),
+    lines: Type.Array(Type.Object({ lineNo: Type.Integer(), sku: Type.String(), quantity: Type.Integer() })),
+  }),
+});
+
+export const erpEvents = [InventoryLevelChanged, InvoiceIssued, PoReceived];

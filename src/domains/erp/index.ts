@@ -13,13 +13,14 @@ import { createLedgerWriter } from './ledger.writer.js';
 import { createLevelPublisher } from './level.publisher.js';
 import { createLocationService } from './location.service.js';
 import { createPriceService } from './price.service.js';
+import { createProcurementService } from './procurement.service.js';
 import { createReservationService } from './reservation.service.js';
 import { erpMigrations } from './schema.js';
 import { createTaxService } from './tax.service.js';
 
 export type { ChannelSources, SkuAtp } from './atp.service.js';
 export { ErpErrors } from './errors.js';
-export { InventoryLevelChanged, InvoiceIssued } from './events.js';
+export { InventoryLevelChanged, InvoiceIssued, PoReceived } from './events.js';
 export { ForecastErrors } from './forecast.errors.js';
 export { InvoiceDocumentErrors } from './invoice.document.js';
 export { InvoiceErrors } from './invoice.errors.js';
@@ -58,6 +59,17 @@ export type {
   PriceResolution,
   TierExplanation,
 } from './price.types.js';
+export { ProcurementErrors } from './procurement.errors.js';
+export type {
+  AsnInput,
+  PurchaseOrderInput,
+  ReceiptInput,
+  SupplierInput,
+  SupplierInvoiceInput,
+} from './procurement.schemas.js';
+export { ProcurementStoreErrors } from './procurement.schemas.js';
+export type { ProcurementService } from './procurement.service.js';
+export type * from './procurement.types.js';
 export type { Reservation } from './reservation.service.js';
 export { TaxErrors } from './tax.errors.js';
 export { BUILTIN_TAX_RULE_SETS, EU_VAT, UK_VAT, US_SALES_TAX } from './tax.rulesets.js';
@@ -110,6 +122,7 @@ export function createErp(deps: ErpDeps, options: Partial<ErpOptions> = {}): Erp
     tax,
     prices: createPriceService(deps),
     invoices: createInvoiceService(deps, tax, journalWriter),
+    procurement: createProcurementService(deps, writer, journalWriter),
   };
   const log = deps.log.child({ component: 'erp' });
   return {

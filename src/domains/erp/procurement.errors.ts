@@ -60,7 +60,8 @@ export const ProcurementErrors = {
   /** `lines` lists `{ line, sku, ordered, received, allowed }` for every line beyond tolerance. */
   PO_OVER_RECEIPT: defineError({
     code: 'ERP_PO_OVER_RECEIPT',
-    status: 422,
+    // 409 like ERP_INVOICE_OVER_CREDIT: the receipt conflicts with what the PO already received.
+    status: 409,
     title: 'Receipt exceeds the ordered quantity beyond tolerance',
   }),
   /** The receipt id was applied before with other content; the same content again is a no-op. */

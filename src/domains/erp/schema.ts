@@ -4,6 +4,7 @@ import { columnTypes } from '../../kernel/ports/store.js';
 import { invoiceMigration } from './invoice.schema.js';
 import { journalMigration } from './journal.schema.js';
 import { priceMigration } from './price.schema.js';
+import { procurementMigration } from './procurement.schema.js';
 import { taxMigration } from './tax.schema.js';
 
 /**
@@ -286,5 +287,6 @@ export const erpMigrations: MigrationSet = {
     taxMigration,
     priceMigration,
     invoiceMigration,
+    procurementMigration,
   ],
 };
