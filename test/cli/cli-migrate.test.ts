@@ -7,7 +7,7 @@ import { type CliResult, runCli, show } from './run-cli.js';
 /** `keel migrate` on a fresh database of each backend. */
 const backends = await availableBackends();
 
-const MODULES = ['bus', 'audit', 'api', 'sagas', 'pim', 'channels', 'oms'];
+const MODULES = ['bus', 'audit', 'api', 'sagas', 'pim', 'channels', 'oms', 'erp'];
 type Applied = { domain: string; id: string }[];
 
 function expectFullList(applied: Applied) {
