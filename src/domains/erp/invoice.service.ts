@@ -347,7 +347,7 @@ export function createInvoiceService(deps: ErpDeps, tax: TaxService, journal: Jo
         if (!(creditShipping && shippingLeft)) delete note.shipping;
         delete note.dueDays;
         if (lines.length === 0) {
-          // Shipping alone: the tax engine needs a line, so it is credited as the shipping charge only.
+          // Shipping alone is not credited yet: a credit note needs at least one goods line.
           throw InvoiceErrors.OVER_CREDIT.create('crediting shipping alone needs at least one line too', {
             errors: [
               {

@@ -56,8 +56,8 @@ async function latestClosed(tx: Tx): Promise<string | null> {
 }
 
 /**
- * For the posting path, in its transaction: refuse if any of these periods is closed. Returns the
- * problems (one per closed period) rather than throwing, so they join the entry's other problems.
+ * For the posting path, in its transaction: which of these periods are closed. Returned rather
+ * than thrown, so they join the entry's other problems.
  */
 export async function closedAmong(
   tx: Tx,
