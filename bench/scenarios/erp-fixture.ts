@@ -1,13 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
-import { sql } from 'kysely';
-import { createApp, type KeelApp, sqliteFile } from '../../src/app.js';
+import type { KeelApp } from '../../src/app.js';
 import type { Erp, LocationInput, MovementInput } from '../../src/domains/erp/index.js';
-import { resolveConfig } from '../../src/kernel/config.js';
 import { runWithContext } from '../../src/kernel/context.js';
 import { newId } from '../../src/kernel/ids.js';
-import { silentLogger } from '../../src/kernel/ports/logger.js';
 import { InventoryEventTypes } from '../../src/model/inventory.js';
-import { type Disposable, freshPgDatabase, freshTempDir } from '../support/services.js';
+import { asOperator } from '../support/bench-app.js';
 
 /**
  * Data of the `erp` scenario: ten locations, SKUs `ERP-000000`…, the seeding receipts, and a
@@ -239,42 +235,6 @@ export class MovementMix {
   }
 }
 
-/** Trusted, as the CLI is: an operator acting in-process owns the ERP's data. */
-export function asOperator<T>(fn: () => Promise<T>): Promise<T> {
-  return runWithContext({ correlationId: newId('cor'), actor: 'cli:bench' }, fn);
-}
-
-interface Opened {
-  app: KeelApp;
-  close(): Promise<void>;
-}
-
-/** A migrated Keel (no HTTP server, no consumers, no background tasks) on fresh storage. */
-export async function openApp(backend: 'sqlite' | 'postgres'): Promise<Opened> {
-  const disposables: Disposable<unknown>[] = [];
-  const close = async () => {
-    for (const d of disposables.reverse()) await d.dispose().catch(() => {});
-  };
-  try {
-    const dir = freshTempDir('keel-bench-erp-');
-    disposables.push(dir);
-    const overrides: Record<string, unknown> = { backend, dataDir: dir.value, logLevel: 'silent' };
-    if (backend === 'postgres') {
-      const db = await freshPgDatabase();
-      disposables.push(db);
-      overrides['postgres.url'] = db.value;
-    }
-    const { config } = resolveConfig({ overrides });
-    const app = await createApp({ config, log: silentLogger });
-    disposables.push({ value: app, dispose: () => app.stop() });
-    await app.migrate();
-    return { app, close };
-  } catch (err) {
-    await close();
-    throw err;
-  }
-}
-
 /** Post one batch; anything refused (or taken for a repeat) fails the run. */
 export async function post(erp: Erp, batch: MovementInput[]): Promise<void> {
   const results = await asOperator(() => erp.ledger.post(batch));
@@ -319,18 +279,4 @@ export async function lastLogId(app: KeelApp): Promise<number> {
     .select((eb) => eb.fn.max('id').as('id'))
     .executeTakeFirst();
   return Number(r?.id ?? 0);
-}
-
-/** What the run left on disk: the SQLite file and its WAL, or the PostgreSQL database. */
-export async function databaseMb(app: KeelApp, backend: 'sqlite' | 'postgres'): Promise<number> {
-  if (backend === 'postgres') {
-    const r = await sql<{ bytes: string }>`select pg_database_size(current_database()) as bytes`.execute(
-      app.store.db,
-    );
-    return Number(r.rows[0]?.bytes ?? 0) / 1024 ** 2;
-  }
-  const file = sqliteFile(app.config);
-  let bytes = 0;
-  for (const f of [file, `${file}-wal`]) bytes += existsSync(f) ? statSync(f).size : 0;
-  return bytes / 1024 ** 2;
 }

@@ -3,12 +3,11 @@ import type { Erp } from '../../src/domains/erp/index.js';
 import type { Figure, Scenario, ScenarioContext } from '../scenario.js';
 import { figures } from '../scenario.js';
 import { guarded, sampled } from '../support/backend-run.js';
+import { asOperator, databaseMb, openBenchApp } from '../support/bench-app.js';
 import { missingServices, sweepLeftovers } from '../support/services.js';
 import { percentile } from '../support/stats.js';
 import {
-  asOperator,
   CHANNEL,
-  databaseMb,
   drain,
   InventoryModel,
   LOCATION_COUNT,
@@ -17,7 +16,6 @@ import {
   levelEventsAfter,
   locationInput,
   MovementMix,
-  openApp,
   post,
   prng,
   seedBatch,
@@ -190,7 +188,7 @@ async function runErpBackend(backend: ErpBackend, p: Plan, ctx: ScenarioContext)
   const fig = figures(NAME, backend);
   const log = (m: string) => ctx.log(`${backend}: ${m}`);
   const { value, peakMb } = await sampled(async () => {
-    const opened = await openApp(backend);
+    const opened = await openBenchApp(backend, 'keel-bench-erp-');
     try {
       const { app } = opened;
       const erp = app.domains.erp;

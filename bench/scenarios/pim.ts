@@ -1,24 +1,14 @@
-import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { sql } from 'kysely';
-import { createApp, type KeelApp, sqliteFile } from '../../src/app.js';
+import type { KeelApp } from '../../src/app.js';
 import type { ImportReport } from '../../src/domains/pim/index.js';
 import type { TransitionResult, WorkflowAction } from '../../src/domains/pim/workflow.service.js';
-import { resolveConfig } from '../../src/kernel/config.js';
-import { runWithContext } from '../../src/kernel/context.js';
-import { newId } from '../../src/kernel/ids.js';
-import { silentLogger } from '../../src/kernel/ports/logger.js';
 import type { Figure, Scenario, ScenarioContext } from '../scenario.js';
 import { figures } from '../scenario.js';
 import { guarded, sampled } from '../support/backend-run.js';
-import {
-  type Disposable,
-  freshPgDatabase,
-  freshTempDir,
-  missingServices,
-  sweepLeftovers,
-} from '../support/services.js';
+import { asOperator, databaseMb, openBenchApp } from '../support/bench-app.js';
+import { missingServices, sweepLeftovers } from '../support/services.js';
 import {
   type CatalogPlan,
   CHANNEL,
@@ -63,44 +53,7 @@ function plan(quick: boolean): Plan {
   };
 }
 
-/** Trusted, as the CLI is: an operator acting in-process holds every PIM role. */
-function asOperator<T>(fn: () => Promise<T>): Promise<T> {
-  return runWithContext({ correlationId: newId('cor'), actor: 'cli:bench' }, fn);
-}
-
 const seconds = (startMs: number) => (performance.now() - startMs) / 1000;
-
-interface Opened {
-  app: KeelApp;
-  dir: string;
-  close(): Promise<void>;
-}
-
-/** A migrated Keel (no HTTP server, no consumers) on fresh storage; close removes it all. */
-async function openApp(backend: PimBackend): Promise<Opened> {
-  const disposables: Disposable<unknown>[] = [];
-  const close = async () => {
-    for (const d of disposables.reverse()) await d.dispose().catch(() => {});
-  };
-  try {
-    const dir = freshTempDir('keel-bench-pim-');
-    disposables.push(dir);
-    const overrides: Record<string, unknown> = { backend, dataDir: dir.value, logLevel: 'silent' };
-    if (backend === 'postgres') {
-      const db = await freshPgDatabase();
-      disposables.push(db);
-      overrides['postgres.url'] = db.value;
-    }
-    const { config } = resolveConfig({ overrides });
-    const app = await createApp({ config, log: silentLogger });
-    disposables.push({ value: app, dispose: () => app.stop() });
-    await app.migrate();
-    return { app, dir: dir.value, close };
-  } catch (err) {
-    await close();
-    throw err;
-  }
-}
 
 /** Import a file, logging rows/s every few seconds; a rejected row fails the run. */
 async function importFile(
@@ -220,7 +173,7 @@ async function runPimBackend(backend: PimBackend, p: Plan, ctx: ScenarioContext)
   const log = (m: string) => ctx.log(`${backend}: ${m}`);
   const c = p.catalog;
   const { value, peakMb } = await sampled(async () => {
-    const opened = await openApp(backend);
+    const opened = await openBenchApp(backend, 'keel-bench-pim-');
     try {
       const { app, dir } = opened;
       const pim = app.domains.pim;
@@ -326,20 +279,6 @@ async function runPimBackend(backend: PimBackend, p: Plan, ctx: ScenarioContext)
     fig('variants', c.variants, 'variants'),
     fig('peak_rss_mb', peakMb, 'MB'),
   ];
-}
-
-/** What the run left on disk: the SQLite file and its WAL, or the PostgreSQL database. */
-async function databaseMb(app: KeelApp, backend: PimBackend): Promise<number> {
-  if (backend === 'postgres') {
-    const r = await sql<{ bytes: string }>`select pg_database_size(current_database()) as bytes`.execute(
-      app.store.db,
-    );
-    return Number(r.rows[0]?.bytes ?? 0) / 1024 ** 2;
-  }
-  const file = sqliteFile(app.config);
-  let bytes = 0;
-  for (const f of [file, `${file}-wal`]) bytes += existsSync(f) ? statSync(f).size : 0;
-  return bytes / 1024 ** 2;
 }
 
 /** The delta really went out: the listing carries the new name. */
