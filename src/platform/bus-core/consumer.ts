@@ -152,13 +152,11 @@ export class GroupConsumer {
     const changes = await this.leases.tick();
     for (const p of changes.lost) {
       this.log.warn({ partition: p }, 'partition lease lost');
-      this.stopPump(p);
-      await this.waitDrained(p);
+      await this.quiesce(p);
       await this.closePartition(p);
     }
     for (const p of changes.surplus) {
-      this.stopPump(p);
-      await this.waitDrained(p);
+      await this.quiesce(p);
       await this.closePartition(p);
       await this.leases.release([p]);
     }
@@ -183,6 +181,7 @@ export class GroupConsumer {
     );
     const partitions = [...this.pumps.keys()];
     for (const p of partitions) this.stopPump(p);
+    await Promise.all(partitions.map((p) => this.pumps.get(p)?.done));
     await this.lanes.idle();
     for (const p of partitions) await this.closePartition(p);
     this.control = fresh;
@@ -207,6 +206,18 @@ export class GroupConsumer {
     pump.running = false;
     pump.source.wake();
     for (const w of this.capacityWaiters.splice(0)) w();
+  }
+
+  /**
+   * Stop fetching from a partition and wait until everything fetched from it is finished. The
+   * pump must have exited first: a fetch in flight when it was stopped still hands its deliveries
+   * to the lanes, and were the partition reopened before they finished, the new source would
+   * fetch them again and two retry loops would run one event side by side.
+   */
+  private async quiesce(partition: number): Promise<void> {
+    this.stopPump(partition);
+    await this.pumps.get(partition)?.done;
+    await this.waitDrained(partition);
   }
 
   private async closePartition(partition: number): Promise<void> {
