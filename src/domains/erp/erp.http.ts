@@ -1,5 +1,6 @@
 import type { HttpPlugin } from '../../kernel/ports/http.js';
 import { registerAtpRoutes } from './atp.http.js';
+import { registerCostingRoutes } from './costing.http.js';
 import type { ErpServices } from './erp.services.js';
 import { registerInvoiceRoutes } from './invoice.http.js';
 import { registerJournalRoutes } from './journal.http.js';
@@ -28,6 +29,7 @@ export function erpRoutes(erp: ErpServices): HttpPlugin {
       registerPriceRoutes(app, helpers, erp.prices);
       registerInvoiceRoutes(app, helpers, erp.invoices);
       registerProcurementRoutes(app, helpers, erp.procurement);
+      registerCostingRoutes(app, helpers, erp.costing);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { AtpService } from './atp.service.js';
+import type { CostingService } from './costing.service.js';
 import type { InvoiceService } from './invoice.service.js';
 import type { AccountService } from './journal.accounts.js';
 import type { PeriodService } from './journal.periods.js';
@@ -33,4 +34,6 @@ export interface ErpServices {
   invoices: InvoiceService;
   /** Suppliers, purchase orders, receipts, ASNs and supplier invoices (three-way match). */
   procurement: ProcurementService;
+  /** Weighted average cost, cost lines, valuation and order-line margins (reads; the ledger writes). */
+  costing: CostingService;
 }

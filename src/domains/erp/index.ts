@@ -1,6 +1,8 @@
 import type { DomainModule } from '../../kernel/ports/module.js';
 import { createAtpService } from './atp.service.js';
 import { periodicTask } from './background.js';
+import { createCostingService } from './costing.service.js';
+import { createCostingWriter } from './costing.writer.js';
 import { erpRoutes } from './erp.http.js';
 import type { ErpServices } from './erp.services.js';
 import { erpEvents } from './events.js';
@@ -19,6 +21,7 @@ import { erpMigrations } from './schema.js';
 import { createTaxService } from './tax.service.js';
 
 export type { ChannelSources, SkuAtp } from './atp.service.js';
+export type { Cost, CostLineView, OrderLineMargin } from './costing.service.js';
 export { ErpErrors } from './errors.js';
 export { InventoryLevelChanged, InvoiceIssued, PoReceived } from './events.js';
 export { ForecastErrors } from './forecast.errors.js';
@@ -101,13 +104,16 @@ export interface Erp extends DomainModule, ErpServices {}
  */
 export function createErp(deps: ErpDeps, options: Partial<ErpOptions> = {}): Erp {
   const o = { ...DEFAULT_ERP_OPTIONS, ...options };
-  const writer = createLedgerWriter(deps.store.dialect);
+  const journalWriter = createJournalWriter(deps);
+  const writer = createLedgerWriter(
+    deps.store.dialect,
+    createCostingWriter(deps.store.dialect, journalWriter),
+  );
   const ledger = createLedgerService(deps, writer);
   const locations = createLocationService(deps);
   const reservations = createReservationService(deps, ledger, writer, { sweepBatchSize: o.sweepBatchSize });
   const atp = createAtpService(deps);
   const publisher = createLevelPublisher(deps, { batchSize: o.publishBatchSize });
-  const journalWriter = createJournalWriter(deps);
   const tax = createTaxService(deps);
   const services: ErpServices = {
     locations,
@@ -123,6 +129,7 @@ export function createErp(deps: ErpDeps, options: Partial<ErpOptions> = {}): Erp
     prices: createPriceService(deps),
     invoices: createInvoiceService(deps, tax, journalWriter),
     procurement: createProcurementService(deps, writer, journalWriter),
+    costing: createCostingService(deps),
   };
   const log = deps.log.child({ component: 'erp' });
   return {

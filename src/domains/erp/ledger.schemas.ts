@@ -32,6 +32,16 @@ export const MovementInputSchema = Type.Object(
     direction: Type.Optional(Str),
     counted: Type.Optional(Type.Number()),
     from: Type.Optional(Str),
+    unitCost: Type.Optional(
+      Type.Number({ description: 'Cost of one unit, integer minor units of currency (inflows)' }),
+    ),
+    currency: Type.Optional(
+      Type.String({ maxLength: 1000, description: 'ISO 4217 of unitCost / unitPrice' }),
+    ),
+    orderLine: Type.Optional(Type.String({ maxLength: 1000, description: 'Order line (margins)' })),
+    unitPrice: Type.Optional(
+      Type.Number({ description: 'shipment: net price of one unit sold, integer minor units' }),
+    ),
     reason: Type.Optional(Str),
     occurredAt: Type.Optional(Str),
     note: Type.Optional(Str),

@@ -68,6 +68,17 @@ export interface MovementInput {
   counted?: number;
   /** shipment: the bucket shipped from (default allocated). */
   from?: 'allocated' | 'picked';
+  /**
+   * receipt, return_restock, adjustment (increase), cycle_count (a gain): what one unit cost, in
+   * integer minor units of `currency`; it enters the weighted average cost (costing.rules.ts).
+   */
+  unitCost?: number;
+  /** ISO 4217: of `unitCost` (inflows) or of `unitPrice` (shipment). */
+  currency?: string;
+  /** shipment, return_restock: the order line the goods left (or came back) for, for its margin. */
+  orderLine?: string;
+  /** shipment: the net price one unit sold at, integer minor units of `currency` (for margins). */
+  unitPrice?: number;
   /** Why (adjustment, scrap, release…); part of the content. */
   reason?: string;
   /** When it happened physically (default: when recorded); not part of the content. */

@@ -1,4 +1,5 @@
 import { digest } from '../../kernel/json.js';
+import { isCurrency } from '../../kernel/money.js';
 import type { FieldError } from './errors.js';
 import { MOVEMENT_TYPES, type MovementInput, type MovementType } from './ledger.types.js';
 
@@ -25,7 +26,7 @@ interface TypeSpec {
 }
 const COMMON: Field[] = ['type', 'reference', 'sku', 'location', 'reason', 'occurredAt', 'note'];
 const SPECS: Record<MovementType, TypeSpec> = {
-  receipt: { required: ['quantity'], optional: ['inbound'] },
+  receipt: { required: ['quantity'], optional: ['inbound', 'unitCost', 'currency'] },
   expect_inbound: { required: ['quantity', 'eta'], optional: [] },
   inbound_cancel: { required: ['quantity', 'inbound'], optional: [] },
   reservation: { required: ['quantity'], optional: ['reservation', 'expiresAt', 'ttlSeconds'] },
@@ -33,10 +34,10 @@ const SPECS: Record<MovementType, TypeSpec> = {
   // With a reservation, quantity defaults to what it still holds (so a retry is the same content).
   allocation: { required: [], optional: ['quantity', 'reservation'] },
   pick: { required: ['quantity'], optional: [] },
-  shipment: { required: ['quantity'], optional: ['from'] },
-  return_restock: { required: ['quantity'], optional: [] },
-  adjustment: { required: ['quantity', 'direction'], optional: [] },
-  cycle_count: { required: ['counted'], optional: [] },
+  shipment: { required: ['quantity'], optional: ['from', 'orderLine', 'unitPrice', 'currency'] },
+  return_restock: { required: ['quantity'], optional: ['orderLine', 'unitCost', 'currency'] },
+  adjustment: { required: ['quantity', 'direction'], optional: ['unitCost', 'currency'] },
+  cycle_count: { required: ['counted'], optional: ['unitCost', 'currency'] },
   transfer_out: { required: ['quantity', 'toLocation'], optional: [] },
   transfer_in: { required: ['quantity'], optional: ['fromLocation'] },
   scrap: { required: ['quantity'], optional: [] },
@@ -132,12 +133,33 @@ export function checkMovement(
     err('direction', 'DIRECTION_INVALID', 'must be "increase" or "decrease"');
   if (m.from !== undefined && m.from !== 'allocated' && m.from !== 'picked')
     err('from', 'BUCKET_INVALID', 'a shipment leaves from "allocated" or "picked"');
+  checkMoney(m, err);
   for (const f of ['reason', 'note'] as const)
     if (m[f] !== undefined && (typeof m[f] !== 'string' || (m[f] as string).length > 500))
       err(f, 'TEXT_INVALID', 'must be a string of at most 500 characters');
 
   if (m.type === 'reservation' && m.reservation === undefined) m.reservation = m.reference;
   return errors.length > 0 ? { errors } : { errors, movement: m };
+}
+
+/** Largest unit cost or price, in minor units: totals stay far below 2^53 at MAX_QUANTITY units. */
+export const MAX_UNIT_AMOUNT = 1_000_000_000;
+
+/** A unit cost or price comes with its currency, and a currency with an amount to qualify. */
+function checkMoney(m: MovementInput, err: (field: string, code: string, message: string) => void): void {
+  const amount = m.unitCost !== undefined ? 'unitCost' : m.unitPrice !== undefined ? 'unitPrice' : undefined;
+  for (const f of ['unitCost', 'unitPrice'] as const)
+    if (m[f] !== undefined && !intIn(m[f], 0, MAX_UNIT_AMOUNT))
+      err(f, 'AMOUNT_INVALID', `must be an integer number of minor units, 0 to ${MAX_UNIT_AMOUNT}`);
+  if (m.currency !== undefined && !isCurrency(m.currency))
+    err('currency', 'CURRENCY_INVALID', 'must be an ISO 4217 code, e.g. EUR');
+  if (amount && m.currency === undefined) err('currency', 'FIELD_REQUIRED', `"${amount}" needs "currency"`);
+  if (!amount && m.currency !== undefined)
+    err('currency', 'FIELD_NOT_ALLOWED', '"currency" qualifies a unitCost or unitPrice; give one');
+  if (m.unitCost !== undefined && m.type === 'adjustment' && m.direction === 'decrease')
+    err('unitCost', 'FIELD_NOT_ALLOWED', 'a decrease leaves at the average cost; it takes no unitCost');
+  if (m.orderLine !== undefined && (typeof m.orderLine !== 'string' || !REFERENCE_RE.test(m.orderLine)))
+    err('orderLine', 'REFERENCE_INVALID', 'must be 1–200 visible ASCII characters');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { newId } from '../../kernel/ids.js';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { insertRows } from '../../kernel/sql.js';
+import type { CostedMovement, CostingWriter } from './costing.writer.js';
 import { ErpErrors, type FieldError } from './errors.js';
 import { selectIn, toMovement, withEntries } from './ledger.read.js';
 import {
@@ -52,9 +53,11 @@ interface Planned {
   m: MovementInput;
   hash: string;
   effect: Effect;
+  path: string;
 }
 
-export function createLedgerWriter(dialect: Dialect) {
+/** `costing` values what moves (weighted average cost, COGS to the journal) in the same transaction. */
+export function createLedgerWriter(dialect: Dialect, costing: CostingWriter) {
   const levelUpsert =
     `on conflict ("sku", "location") do update set ${LEVEL_COLUMNS.map((c) => `"${c}" = "erp_levels"."${c}" + excluded."${c}"`).join(', ')}, ` +
     `"last_seq" = ${greatest(dialect, '"erp_levels"."last_seq"', 'excluded."last_seq"')}, "updated_at" = excluded."updated_at"`;
@@ -335,12 +338,27 @@ export function createLedgerWriter(dialect: Dialect) {
         shortages.push(...plan.shortages);
         if (!plan.effect) continue;
         applyEffect(m, plan.effect, state);
-        planned.push({ id: newId('mov'), m, hash: hashes[i]!, effect: plan.effect });
+        planned.push({ id: newId('mov'), m, hash: hashes[i]!, effect: plan.effect, path: `movements[${i}]` });
       }
       if (problems.length > 0) throw refusal('invalid', problems);
       if (shortages.length > 0) throw refusal('shortage', shortages);
+      const costed: CostedMovement[] = planned.map((p) => ({
+        m: p.m,
+        entries: p.effect.entries,
+        path: p.path,
+      }));
+      const costs = planned.length > 0 ? await costing.plan(tx, costed) : undefined;
+      if (costs && costs.problems.length > 0) throw refusal('invalid', costs.problems);
 
       const seqOf = planned.length > 0 ? await write(tx, planned, ctx) : new Map<string, number>();
+      if (costs)
+        await costing.write(
+          tx,
+          costed,
+          costs,
+          planned.map((p) => seqOf.get(p.m.reference)!),
+          ctx.now,
+        );
       const originals = new Map(
         (await withEntries(tx, [...stored.values()])).map((mv) => [mv.reference, mv]),
       );

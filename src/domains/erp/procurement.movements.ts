@@ -55,6 +55,7 @@ function receiptDeltas(state: PurchaseOrderState, receipt: Receipt) {
  * the lifecycle put them on, which depends on what earlier receipts had filled.
  */
 export function receiptMovements(state: PurchaseOrderState, receipt: Receipt): MovementInput[] {
+  const cost = new Map(state.po.lines.map((l) => [l.lineNo, l.unitCost]));
   return receiptDeltas(state, receipt).map(({ line, quantity }) => ({
     type: 'receipt',
     reference: receiptReference(state.po.number, receipt.id, line.lineNo),
@@ -62,6 +63,9 @@ export function receiptMovements(state: PurchaseOrderState, receipt: Receipt): M
     location: state.po.shipTo,
     quantity,
     inbound: inboundReference(state.po.number, line.lineNo),
+    // At PO cost, into the weighted average (costing.rules.ts).
+    unitCost: cost.get(line.lineNo) ?? 0,
+    currency: state.po.currency,
     occurredAt: receipt.receivedAt,
   }));
 }

@@ -1,6 +1,7 @@
 import { type ColumnDataType, sql } from 'kysely';
 import type { Dialect, MigrationSet } from '../../kernel/ports/store.js';
 import { columnTypes } from '../../kernel/ports/store.js';
+import { costingMigration } from './costing.schema.js';
 import { invoiceMigration } from './invoice.schema.js';
 import { journalMigration } from './journal.schema.js';
 import { priceMigration } from './price.schema.js';
@@ -288,5 +289,6 @@ export const erpMigrations: MigrationSet = {
     priceMigration,
     invoiceMigration,
     procurementMigration,
+    costingMigration,
   ],
 };
