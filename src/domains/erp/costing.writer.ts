@@ -6,7 +6,7 @@ import type { FieldError } from './errors.js';
 import type { JournalWriter } from './journal.service.js';
 import { adjustmentEntry, cogsEntry, restockEntry } from './journal.templates.js';
 import type { JournalEntryInput } from './journal.types.js';
-import { selectIn } from './ledger.read.js';
+import { selectPairs, touchedPairs } from './ledger.read.js';
 import { levelKey } from './ledger.rules.js';
 import type { Entry, MovementInput } from './ledger.types.js';
 
@@ -100,8 +100,8 @@ export function createCostingWriter(dialect: Dialect, journal: JournalWriter) {
     /** Value the movements in order, against the stored pools; nothing is written yet. */
     async plan(tx: Tx, movements: readonly CostedMovement[]): Promise<CostPlan> {
       const moving = movements.map((x) => movesValue(x.entries));
-      const skus = movements.filter((_, i) => moving[i]).map((x) => x.m.sku);
-      const rows = skus.length > 0 ? await selectIn<ErpCostRow>(tx, 'erp_costs', 'sku', skus) : [];
+      const pairs = touchedPairs(movements.filter((_, i) => moving[i]).map((x) => x.m));
+      const rows = pairs.length > 0 ? await selectPairs<ErpCostRow>(tx, 'erp_costs', pairs) : [];
       const state: CostingState = {
         pools: new Map(
           rows.map((r) => [

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Tx } from '../../kernel/ports/store.js';
 import { chunked } from '../../kernel/sql.js';
 import type { Entry, Level, Movement, MovementType } from './ledger.types.js';
@@ -82,4 +83,40 @@ export async function selectIn<R>(
     out.push(...((await db.selectFrom(table).selectAll().where(column, 'in', part).execute()) as R[]));
   }
   return out;
+}
+
+/**
+ * Rows of a table keyed by (sku, location) for exactly these pairs: one indexed lookup per pair
+ * (`(sku, location) in (values …)`), where selecting by SKU alone would read every location's row.
+ */
+export async function selectPairs<R>(
+  db: Tx,
+  table: string,
+  pairs: readonly (readonly [string, string])[],
+): Promise<R[]> {
+  const unique = [...new Map(pairs.map((p) => [`${p[0]}\u0000${p[1]}`, p])).values()];
+  const out: R[] = [];
+  for (const part of chunked(unique, 400)) {
+    const values = sql.join(part.map(([sku, location]) => sql`(${sku}, ${location})`));
+    const { rows } =
+      await sql<R>`select * from ${sql.table(table)} where ("sku", "location") in (values ${values})`.execute(
+        db,
+      );
+    out.push(...rows);
+  }
+  return out;
+}
+
+/** The SKU × location pairs a batch of movements can change: its locations and transfer targets. */
+export function touchedPairs(
+  movements: readonly { sku: string; location: string; toLocation?: string }[],
+): [string, string][] {
+  return movements.flatMap((m): [string, string][] =>
+    m.toLocation
+      ? [
+          [m.sku, m.location],
+          [m.sku, m.toLocation],
+        ]
+      : [[m.sku, m.location]],
+  );
 }

@@ -3,7 +3,7 @@ import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { insertRows } from '../../kernel/sql.js';
 import type { CostedMovement, CostingWriter } from './costing.writer.js';
 import { ErpErrors, type FieldError } from './errors.js';
-import { selectIn, toMovement, withEntries } from './ledger.read.js';
+import { selectIn, selectPairs, toMovement, touchedPairs, withEntries } from './ledger.read.js';
 import {
   applyEffect,
   type Effect,
@@ -72,7 +72,7 @@ export function createLedgerWriter(dialect: Dialect, costing: CostingWriter) {
     );
     const locations = await selectIn<{ code: string }>(tx, 'erp_locations', 'code', codes);
     const items = await selectIn<{ sku: string }>(tx, 'erp_items', 'sku', skus);
-    const levels = await selectIn<ErpLevelRow>(tx, 'erp_levels', 'sku', skus);
+    const levels = await selectPairs<ErpLevelRow>(tx, 'erp_levels', touchedPairs(movements));
     const reservations = await selectIn<ErpReservationRow>(
       tx,
       'erp_reservations',
