@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ValueData } from '../../src/domains/pim/catalog.types.js';
 import type { Pim, ProductValues } from '../../src/domains/pim/index.js';
+import { searchDocsTable } from '../../src/domains/pim/search.schema.js';
 import {
   createSearchService,
   type ProductSearchQuery,
@@ -429,5 +431,59 @@ describe.each(backends)('PIM product search [%s]', (backend) => {
     ).rejects.toMatchObject({ code: 'PIM_PRODUCT_INVALID' });
     expect(await skus({ q: 'ghost' })).toEqual([]);
     expect(await skus({ q: 'breezy' })).toEqual(['LINEN-SHIRT']);
+  });
+  it('rewrites derived rows only when they change, and keeps them right when they do', async () => {
+    const dialect = t.app.store.dialect;
+    const rowKey = dialect === 'sqlite' ? sql`rowid` : sql`ctid::text`;
+    /** Physical identities of a product's rows: a delete and re-insert changes them. */
+    const identities = async (table: string, productId: string) =>
+      (
+        await sql<{
+          k: unknown;
+        }>`select ${rowKey} as k from ${sql.table(table)} where product_id = ${productId} order by 1`.execute(
+          t.app.store.db,
+        )
+      ).rows.map((r) => String(r.k));
+    const tables = [
+      searchDocsTable(dialect),
+      'pim_completeness',
+      'pim_product_categories',
+      'pim_unique_values',
+    ];
+    const snapshot = async (id: string) => Promise.all(tables.map((tb) => identities(tb, id)));
+    const id = ids.get('TEE-RED-S')!;
+    const before = await snapshot(id);
+    expect(before.every((rows) => rows.length > 0)).toBe(true);
+
+    // A stock count is neither searchable, required, a category nor unique: nothing derived moves.
+    await pim.products.patch(id, { values: { in_stock_count: v(3) } });
+    expect(await snapshot(id)).toEqual(before);
+
+    // A new EAN (searchable and unique) rewrites the search documents and the unique values;
+    // completeness and categories stay. The old EAN is free again, the new one taken.
+    await pim.products.patch(id, { values: { ean: v('4006381339991') } });
+    const afterEan = await snapshot(id);
+    expect([afterEan[1], afterEan[2]]).toEqual([before[1], before[2]]);
+    expect(afterEan[0]).not.toEqual(before[0]);
+    expect(afterEan[3]).not.toEqual(before[3]);
+    expect(await skus({ q: '4006381339991' })).toEqual(['TEE-RED-S']);
+    expect(await skus({ q: '4006381331931' })).toEqual([]);
+    await pim.products.patch(ids.get('TEE-BLUE-S')!, { values: { ean: v('4006381331931') } });
+    await expect(
+      pim.products.patch(ids.get('TEE-BLUE-M')!, { values: { ean: v('4006381339991') } }),
+    ).rejects.toMatchObject({ code: 'PIM_PRODUCT_INVALID' });
+
+    // Without an EAN it is no longer complete for google; moved to another category, it is found there.
+    await pim.products.patch(id, { values: { ean: [] }, categories: ['women'] });
+    const google = (await pim.products.completeness(id)).find(
+      (r) => r.channel === 'google' && r.locale === 'en_US',
+    );
+    expect(google!.ratio).toBeLessThan(100);
+    expect(google!.missing).toContain('ean');
+    expect(await skus({ category: 'women', limit: 500 })).toContain('TEE-RED-S');
+    expect(await skus({ category: 'tshirts', limit: 500 })).not.toContain('TEE-RED-S');
+    expect(
+      await skus({ completeness: { channel: 'google', locale: 'en_US', min: 100 }, limit: 500 }),
+    ).not.toContain('TEE-RED-S');
   });
 });

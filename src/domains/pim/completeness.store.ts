@@ -17,7 +17,13 @@ export interface CompletenessIndex {
   write(
     tx: Tx,
     snap: CatalogSnapshot,
-    products: readonly { id: string; family: string; values: ProductValues; created?: boolean }[],
+    products: readonly {
+      id: string;
+      family: string;
+      values: ProductValues;
+      created?: boolean;
+      previous?: { family: string; values: ProductValues };
+    }[],
   ): Promise<Map<string, CompletenessRow[]>>;
   forProduct(db: Kysely<any>, productId: string): Promise<CompletenessRow[]>;
 }
@@ -28,12 +34,22 @@ export function createCompletenessIndex(dialect: Dialect): CompletenessIndex {
       const out = new Map<string, CompletenessRow[]>();
       if (products.length === 0) return out;
       const rows: unknown[][] = [];
+      const stale: string[] = [];
+      const compute = (familyCode: string, values: ProductValues) => {
+        const family = snap.families.get(familyCode);
+        return family ? computeCompleteness(family, snap.attributes, snap.channels.values(), values) : [];
+      };
       for (const p of products) {
-        const family = snap.families.get(p.family);
-        const computed = family
-          ? computeCompleteness(family, snap.attributes, snap.channels.values(), p.values)
-          : [];
+        const computed = compute(p.family, p.values);
         out.set(p.id, computed);
+        // The stored rows describe the previous values (the catalog's own changes reindex in
+        // their transaction): when those give the same rows, there is nothing to rewrite.
+        if (
+          p.previous &&
+          JSON.stringify(compute(p.previous.family, p.previous.values)) === JSON.stringify(computed)
+        )
+          continue;
+        if (!p.created) stale.push(p.id);
         for (const r of computed)
           rows.push([
             p.id,
@@ -45,7 +61,6 @@ export function createCompletenessIndex(dialect: Dialect): CompletenessIndex {
             JSON.stringify(r.missing),
           ]);
       }
-      const stale = products.filter((p) => !p.created).map((p) => p.id);
       for (const ids of chunked(stale, 500))
         await tx.deleteFrom('pim_completeness').where('product_id', 'in', ids).execute();
       await insertRows(

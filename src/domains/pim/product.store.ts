@@ -3,7 +3,13 @@ import type { EventBus } from '../../kernel/ports/bus.js';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { chunked, insertRows } from '../../kernel/sql.js';
 import { loadSnapshot } from './catalog.repo.js';
-import type { CatalogSnapshot, FieldError, ProductInput, ProductValues } from './catalog.types.js';
+import type {
+  AttributeDef,
+  CatalogSnapshot,
+  FieldError,
+  ProductInput,
+  ProductValues,
+} from './catalog.types.js';
 import { effectiveValues } from './completeness.js';
 import type { CompletenessIndex } from './completeness.store.js';
 import { ProductUpdated } from './events.js';
@@ -63,6 +69,12 @@ export interface WrittenProduct {
   values: ProductValues;
   /** New: derived rows of it cannot exist yet, so nothing needs deleting first. */
   created: boolean;
+  /**
+   * An update under the same model: the family and effective values it had, which its stored
+   * derived rows describe. Indexes compare and rewrite only what changed (a price edit leaves the
+   * search documents and completeness as they were — no deletes, no inserts, fewer dirty pages).
+   */
+  previous?: { family: string; values: ProductValues };
 }
 
 export interface WriteContext {
@@ -115,6 +127,13 @@ const PRODUCT_UPSERT = `on conflict ("sku") do update set ${PRODUCT_COLUMNS.filt
 )
   .map((c) => `"${c}" = excluded."${c}"`)
   .join(', ')}`;
+
+/** A product's values of unique attributes, as [attribute, value] pairs in a stable order. */
+function uniqueEntries(attrs: readonly AttributeDef[], values: ProductValues): [string, string][] {
+  const out: [string, string][] = [];
+  for (const a of attrs) for (const e of values[a.code] ?? []) out.push([a.code, String(e.data)]);
+  return out;
+}
 
 export function createProductStore(
   dialect: Dialect,
@@ -186,7 +205,8 @@ export function createProductStore(
       const versions: unknown[][] = [];
       const written: WrittenProduct[] = [];
       const events = [];
-      const changedIds: string[] = [];
+      const categoriesChanged: string[] = [];
+      const uniquesChanged: string[] = [];
       const categoryRows: string[][] = [];
       const uniqueRows: string[][] = [];
 
@@ -303,13 +323,15 @@ export function createProductStore(
         }
         let diffText: string;
         let changed: string[];
+        let beforeValues: ProductValues | undefined;
         if (before) {
+          beforeValues = JSON.parse(before.values) as ProductValues;
           const diff = diffContent(
             {
               family: before.family,
               parent: before.parent,
               categories: JSON.parse(before.categories),
-              values: JSON.parse(before.values),
+              values: beforeValues,
             },
             content,
           );
@@ -343,11 +365,21 @@ export function createProductStore(
           parent: content.parent,
           values: effectiveValues(model?.values, content.values),
           created: !before,
+          ...(before && beforeValues && before.parent === content.parent
+            ? { previous: { family: before.family, values: effectiveValues(model?.values, beforeValues) } }
+            : {}),
         });
-        if (before) changedIds.push(id);
-        for (const c of content.categories) categoryRows.push([c, id]);
-        for (const a of uniqueAttrs)
-          for (const e of content.values[a.code] ?? []) uniqueRows.push([a.code, String(e.data), id]);
+        // Categories and unique values are rewritten only when they changed.
+        if (!before || before.categories !== text.categories) {
+          if (before) categoriesChanged.push(id);
+          for (const c of content.categories) categoryRows.push([c, id]);
+        }
+        const unique = uniqueEntries(uniqueAttrs, content.values);
+        const uniqueBefore = beforeValues ? uniqueEntries(uniqueAttrs, beforeValues) : undefined;
+        if (!uniqueBefore || JSON.stringify(unique) !== JSON.stringify(uniqueBefore)) {
+          if (before) uniquesChanged.push(id);
+          for (const [attribute, value] of unique) uniqueRows.push([attribute, value, id]);
+        }
         events.push(
           ProductUpdated.input(
             id,
@@ -382,11 +414,10 @@ export function createProductStore(
         ['subject', 'version', 'author', 'at', 'reason', 'diff'],
         versions,
       );
-      for (const part of chunked(changedIds, 500)) {
+      for (const part of chunked(categoriesChanged, 500))
         await tx.deleteFrom('pim_product_categories').where('product_id', 'in', part).execute();
-        if (uniqueAttrs.length > 0)
-          await tx.deleteFrom('pim_unique_values').where('product_id', 'in', part).execute();
-      }
+      for (const part of chunked(uniquesChanged, 500))
+        await tx.deleteFrom('pim_unique_values').where('product_id', 'in', part).execute();
       await insertRows(tx, dialect, 'pim_product_categories', ['category', 'product_id'], categoryRows);
       await insertRows(tx, dialect, 'pim_unique_values', ['attribute', 'value', 'product_id'], uniqueRows);
       await completeness.write(tx, snap, written);

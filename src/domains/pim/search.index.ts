@@ -91,28 +91,39 @@ export function searchDocs(
   });
 }
 
-/** Replace the documents of these products (values are effective: the model's values applied). */
+/**
+ * Replace the documents of these products (values are effective: the model's values applied).
+ * An update whose documents come out as they were (a price edit) is left alone.
+ */
 export async function writeSearchDocs(
   tx: Tx,
   dialect: Dialect,
   snap: CatalogSnapshot,
   products: readonly (Pick<WrittenProduct, 'id' | 'sku' | 'values'> &
-    Partial<Pick<WrittenProduct, 'created'>>)[],
+    Partial<Pick<WrittenProduct, 'created' | 'previous'>>)[],
 ): Promise<void> {
   if (products.length === 0) return;
   const table = searchDocsTable(dialect);
   const locales = [...snap.locales];
   const attributes = searchableAttributes(snap);
-  // New products have no documents yet: only rewritten ones need theirs removed first.
-  const ids = products.filter((p) => !p.created).map((p) => p.id);
-  for (const part of chunked(ids, DELETE_CHUNK))
-    await tx.deleteFrom(table).where('product_id', 'in', part).execute();
-  if (locales.length === 0) return;
   // A product written twice in one batch keeps its last content (the store dedups SKUs, but be safe).
-  const latest = new Map<string, Pick<WrittenProduct, 'id' | 'sku' | 'values'>>();
+  const latest = new Map<string, (typeof products)[number]>();
   for (const p of products) latest.set(p.id, p);
   const rows: SearchDoc[] = [];
-  for (const p of latest.values()) for (const d of searchDocs(locales, attributes, p)) rows.push(d);
+  // New products have no documents yet: only rewritten ones need theirs removed first.
+  const stale: string[] = [];
+  for (const p of latest.values()) {
+    const docs = searchDocs(locales, attributes, p);
+    if (p.previous) {
+      const before = searchDocs(locales, attributes, { ...p, values: p.previous.values });
+      if (before.every((d, i) => d.text === docs[i]!.text)) continue;
+    }
+    if (!p.created) stale.push(p.id);
+    rows.push(...docs);
+  }
+  for (const part of chunked(stale, DELETE_CHUNK))
+    await tx.deleteFrom(table).where('product_id', 'in', part).execute();
+  if (locales.length === 0) return;
   await insertRows(
     tx,
     dialect,
