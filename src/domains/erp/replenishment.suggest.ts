@@ -27,7 +27,12 @@ export type ReplenishmentPolicy =
   /** Order up to: cover forecast demand over lead time + review period, plus safety stock. */
   | { kind: 'forecast' }
   /** Classic min/max: when the position falls to the reorder point (min) or below, order up to max. */
-  | { kind: 'min-max'; reorderPoint: number; max: number };
+  | { kind: 'min-max'; reorderPoint: number; max: number }
+  /**
+   * Reorder point with a fixed order quantity (s, nQ): when the position falls to the reorder point
+   * or below, order the least whole number of lots that lifts it above the reorder point.
+   */
+  | { kind: 'reorder-point'; reorderPoint: number; orderQuantity: number };
 
 export interface ReplenishmentInput {
   sku: string;
@@ -67,6 +72,8 @@ export interface SafetyStockUsed {
 export interface ReplenishmentExplanation {
   policy: ReplenishmentPolicy['kind'];
   reason: 'covered' | 'below-safety-stock' | 'at-or-below-reorder-point' | 'above-reorder-point';
+  /** Reorder point policy: lots of the order quantity ordered (0 when none); null otherwise. */
+  lots?: number | null;
   summary: string;
   leadTimeDays: number;
   reviewPeriodDays: number;
@@ -91,9 +98,12 @@ export interface ReplenishmentExplanation {
   /** available + inboundWithinHorizon − demandOverHorizon. */
   projectedAtHorizon: number | null;
   safetyStock: SafetyStockUsed;
-  /** Forecast: the stock wanted at the horizon (the safety stock). Min/max: the max. */
+  /**
+   * Forecast: the stock wanted at the horizon (the safety stock). Min/max: the max. Reorder point:
+   * the position after the lots arrive (the reorder point + one lot when none are due).
+   */
   target: number;
-  /** Min/max: the reorder point. Forecast: null. */
+  /** Min/max and reorder point: the reorder point. Forecast: null. */
   trigger: number | null;
   /** target − projectedAtHorizon (forecast) or target − inventoryPosition (min/max). */
   shortfall: number;
@@ -154,11 +164,20 @@ export function suggestReplenishment(input: ReplenishmentInput): ReplenishmentSu
   let shortfall: number;
   let ordering: boolean;
   let reason: ReplenishmentExplanation['reason'];
+  let lots: number | null = null;
   if (policy.kind === 'forecast') {
     target = safety.units;
     shortfall = target - projectedHorizon!;
     ordering = shortfall > EPSILON;
     reason = ordering ? 'below-safety-stock' : 'covered';
+  } else if (policy.kind === 'reorder-point') {
+    trigger = policy.reorderPoint;
+    ordering = position <= trigger;
+    // The least n with position + n × Q above the reorder point (n ≥ 1 once at or below it).
+    lots = ordering ? Math.floor((trigger - position) / policy.orderQuantity) + 1 : 0;
+    target = position + Math.max(lots, 1) * policy.orderQuantity;
+    shortfall = lots * policy.orderQuantity;
+    reason = ordering ? 'at-or-below-reorder-point' : 'above-reorder-point';
   } else {
     target = policy.max;
     trigger = policy.reorderPoint;
@@ -174,6 +193,7 @@ export function suggestReplenishment(input: ReplenishmentInput): ReplenishmentSu
   const explanation: ReplenishmentExplanation = {
     policy: policy.kind,
     reason,
+    lots,
     summary: '',
     leadTimeDays: v.leadTimeDays,
     reviewPeriodDays: v.reviewPeriodDays,
@@ -289,6 +309,10 @@ function summarise(e: ReplenishmentExplanation): string {
     return `Order ${r.quantity}: ${stock}, ${fmt(e.shortfall)} short of ${ss}${rounded}.`;
   }
   const pos = `position ${fmt(e.inventoryPosition)} (${fmt(e.available)} available + ${fmt(e.inboundWithinHorizon)} inbound by day ${fmt(e.horizonDays)})`;
+  if (e.policy === 'reorder-point') {
+    if (r.quantity === 0) return `No order: ${pos} is above the reorder point of ${fmt(e.trigger!)}.`;
+    return `Order ${r.quantity}: ${pos} is at or below the reorder point of ${fmt(e.trigger!)}; ${e.lots} lot(s) of ${fmt(e.shortfall / e.lots!)} lift it above${rounded}.`;
+  }
   if (r.quantity === 0) {
     return e.reason === 'above-reorder-point'
       ? `No order: ${pos} is above the reorder point of ${fmt(e.trigger!)}.`
@@ -350,6 +374,9 @@ function validate(input: ReplenishmentInput): Valid {
     count('policy.reorderPoint', policy.reorderPoint);
     count('policy.max', policy.max);
     if (policy.max < policy.reorderPoint) throw fail('policy.max', 'max is below the reorder point');
+  } else if (policy?.kind === 'reorder-point') {
+    count('policy.reorderPoint', policy.reorderPoint);
+    count('policy.orderQuantity', policy.orderQuantity, 1);
   } else if (policy?.kind === 'forecast') {
     if (!forecast) throw fail('forecast', 'the forecast policy needs a forecast');
   } else throw fail('policy', `unknown policy ${String((policy as { kind?: unknown })?.kind)}`);
