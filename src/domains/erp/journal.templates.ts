@@ -156,3 +156,35 @@ export function adjustmentEntry(f: Base & { movement: string; costDelta: number 
     ),
   };
 }
+
+/**
+ * A supplier invoice accepted for payment. It clears goods received not invoiced at PO cost of the
+ * invoiced units (`grni`), books the recoverable tax, and owes the supplier the invoice total.
+ * Whatever the supplier charged beyond PO cost (or below it: a credit) is purchase price
+ * variance — price differences and a header that disagrees with its lines alike — so the variance
+ * is derived, not passed, and the entry balances by construction.
+ */
+export function supplierInvoiceEntry(
+  f: Base & { invoice: string; number: string; grni: number; tax: number; total: number },
+): JournalEntryInput {
+  const variance = f.total - f.grni - f.tax;
+  return {
+    date: f.date,
+    source: 'purchase',
+    // Receipts book under `purchase` too, by their id: a prefix keeps an invoice id from colliding.
+    reference: `supplier-invoice:${f.invoice}`,
+    currency: f.currency,
+    memo: `Supplier invoice ${f.number}`,
+    lines: lines(
+      line(ACCOUNT_ROLES.goodsReceivedNotInvoiced, 'debit', f.grni, f.dimensions),
+      line(
+        ACCOUNT_ROLES.purchasePriceVariance,
+        variance > 0 ? 'debit' : 'credit',
+        Math.abs(variance),
+        f.dimensions,
+      ),
+      line(ACCOUNT_ROLES.inputTax, 'debit', f.tax, f.dimensions),
+      line(ACCOUNT_ROLES.payables, 'credit', f.total, f.dimensions),
+    ),
+  };
+}

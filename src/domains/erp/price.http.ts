@@ -23,7 +23,7 @@ import type { PriceList } from './price.types.js';
 const tags = ['erp'];
 type CodeReq<B = unknown> = { Params: { code: string }; Body: B; Headers: { 'if-match'?: string } };
 
-const IfMatchHeaders = Type.Object({
+export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
     Type.String({
       pattern: '^(\\*|"[0-9]{1,15}")$',
@@ -33,7 +33,7 @@ const IfMatchHeaders = Type.Object({
 });
 
 /** `If-Match: "7"` → 7; `*` (any current version) or no header → no check. */
-function expectedVersion(header: string | undefined): number | undefined {
+export function expectedVersion(header: string | undefined): number | undefined {
   if (header === undefined || header === '*') return undefined;
   return Number(header.slice(1, -1));
 }

@@ -35,6 +35,12 @@ export const ProcurementErrors = {
     title: 'The purchase order is not in a status that allows this',
   }),
   /** A command's own fields (its instant, its reason) are malformed. */
+  /** Only a draft is edited: once sent, the supplier has it (cancel and order anew). `poStatus` says where it is. */
+  PO_NOT_EDITABLE: defineError({
+    code: 'ERP_PO_NOT_EDITABLE',
+    status: 409,
+    title: 'Only a draft purchase order can be edited',
+  }),
   PO_COMMAND_INVALID: defineError({
     code: 'ERP_PO_COMMAND_INVALID',
     status: 400,

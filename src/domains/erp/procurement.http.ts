@@ -1,11 +1,17 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { HttpHelpers } from '../../kernel/ports/http.js';
 import { Page } from './ledger.schemas.js';
+import { expectedVersion, IfMatchHeaders } from './price.http.js';
+import { registerSupplierInvoiceRoutes } from './procurement.invoices.http.js';
 import {
+  AfterQuery,
   type AsnInput,
   AsnInputSchema,
   AsnSchema,
+  CodeParam,
+  IdParams,
+  LimitQuery,
   type PoCommandBodySchema,
   type PurchaseOrderInput,
   PurchaseOrderInputSchema,
@@ -13,49 +19,39 @@ import {
   type ReceiptInput,
   ReceiptInputSchema,
   StoredReceiptSchema,
-  StoredSupplierInvoiceSchema,
   type SupplierInput,
   SupplierInputSchema,
-  type SupplierInvoiceInput,
-  SupplierInvoiceInputSchema,
   SupplierSchema,
 } from './procurement.schemas.js';
 import type { ProcurementService } from './procurement.service.js';
 import { PO_STATUSES } from './procurement.types.js';
-import { PROCUREMENT_CODE_PATTERN } from './procurement.validate.js';
+import type { PoView } from './procurement.views.js';
 
 /**
- * Procurement over REST: suppliers, purchase orders and their commands, receipts, advance ship
- * notices and supplier invoices. Reads need `erp:read`; writes are `ownedWrite('erp')`.
+ * Procurement over REST: suppliers, purchase orders and their commands (and the draft edit, with
+ * ETag / If-Match as for price lists), receipts, advance ship notices; supplier invoices and
+ * payables are in procurement.invoices.http.ts. Reads need `erp:read`; writes are `ownedWrite('erp')`.
  */
 
 const tags = ['erp'];
-const CodeParam = Type.String({ pattern: PROCUREMENT_CODE_PATTERN });
 const CodeParams = Type.Object({ code: CodeParam });
 const NumberParams = Type.Object({ number: CodeParam });
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const After = Type.Optional(Type.String({ maxLength: 200 }));
-const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200 }));
 const PoListQuery = Type.Object({
   supplier: Type.Optional(CodeParam),
   status: Type.Optional(Type.Union(PO_STATUSES.map((s) => Type.Literal(s)))),
-  after: After,
-  limit: Limit,
+  after: AfterQuery,
+  limit: LimitQuery,
 });
-const AsnListQuery = Type.Object({ poNumber: Type.Optional(CodeParam), after: After, limit: Limit });
-const InvoiceListQuery = Type.Object({
+const AsnListQuery = Type.Object({
   poNumber: Type.Optional(CodeParam),
-  supplier: Type.Optional(CodeParam),
-  status: Type.Optional(
-    Type.Union([
-      Type.Literal('matched'),
-      Type.Literal('matched_within_tolerance'),
-      Type.Literal('exception'),
-    ]),
-  ),
-  after: After,
-  limit: Limit,
+  after: AfterQuery,
+  limit: LimitQuery,
 });
+
+/** A PO with its version as the ETag, for `If-Match` on the edit. */
+function sendPo(reply: FastifyReply, po: PoView): FastifyReply {
+  return reply.header('etag', `"${po.version}"`).send(po);
+}
 
 export function registerProcurementRoutes(
   app: FastifyInstance,
@@ -74,7 +70,7 @@ export function registerProcurementRoutes(
       schema: {
         summary: 'Suppliers (cursor pagination)',
         tags,
-        querystring: Type.Object({ after: After, limit: Limit }),
+        querystring: Type.Object({ after: AfterQuery, limit: LimitQuery }),
         response: { 200: Page(SupplierSchema) },
       },
     },
@@ -180,7 +176,36 @@ export function registerProcurementRoutes(
         response: { 200: PurchaseOrderSchema, ...h.problems(404) },
       },
     },
-    async (req) => procurement.getPurchaseOrder(req.params.number),
+    async (req, reply) => sendPo(reply, await procurement.getPurchaseOrder(req.params.number)),
+  );
+  app.put<{
+    Params: { number: string };
+    Body: Omit<PurchaseOrderInput, 'number'>;
+    Headers: { 'if-match'?: string };
+  }>(
+    '/purchase-orders/:number',
+    {
+      config: write,
+      schema: {
+        summary: 'Edit a draft purchase order (replaced whole)',
+        description:
+          'Only a draft: 409 ERP_PO_NOT_EDITABLE once sent (nothing is written). `If-Match` with the ETag ' +
+          'of the version the edit is based on refuses (409 ERP_PO_VERSION_CONFLICT) overwriting a newer ' +
+          'one. The same content again makes no new version.',
+        tags,
+        params: NumberParams,
+        headers: IfMatchHeaders,
+        body: Type.Omit(PurchaseOrderInputSchema, ['number']),
+        response: { 200: PurchaseOrderSchema, ...h.problems(400, 403, 404, 409) },
+      },
+    },
+    async (req, reply) =>
+      sendPo(
+        reply,
+        await procurement.editPurchaseOrder(req.params.number, req.body, {
+          expectedVersion: expectedVersion(req.headers['if-match']),
+        }),
+      ),
   );
   app.post<{ Params: { number: string } }>(
     '/purchase-orders/:number/send',
@@ -292,47 +317,5 @@ export function registerProcurementRoutes(
     async (req) => procurement.getAsn(req.params.id),
   );
 
-  // ── Supplier invoices
-  app.post<{ Body: SupplierInvoiceInput }>(
-    '/supplier-invoices',
-    {
-      config: create,
-      schema: {
-        summary: 'Book a supplier invoice with its three-way match (PO, receipts, invoice)',
-        description:
-          'The result is stored: matched, matched_within_tolerance or exception, with discrepancies and ' +
-          'amounts. 409 ERP_SUPPLIER_INVOICE_DUPLICATE for a number the supplier billed before.',
-        tags,
-        body: SupplierInvoiceInputSchema,
-        response: { 201: StoredSupplierInvoiceSchema, ...h.problems(400, 403, 404, 409, 422) },
-      },
-    },
-    async (req, reply) => reply.code(201).send(await procurement.createSupplierInvoice(req.body)),
-  );
-  app.get<{ Querystring: Static<typeof InvoiceListQuery> }>(
-    '/supplier-invoices',
-    {
-      config: read,
-      schema: {
-        summary: 'Supplier invoices (cursor pagination)',
-        tags,
-        querystring: InvoiceListQuery,
-        response: { 200: Page(StoredSupplierInvoiceSchema) },
-      },
-    },
-    async (req) => procurement.listSupplierInvoices(req.query),
-  );
-  app.get<{ Params: { id: string } }>(
-    '/supplier-invoices/:id',
-    {
-      config: read,
-      schema: {
-        summary: 'A supplier invoice and its match',
-        tags,
-        params: IdParams,
-        response: { 200: StoredSupplierInvoiceSchema, ...h.problems(404) },
-      },
-    },
-    async (req) => procurement.getSupplierInvoice(req.params.id),
-  );
+  registerSupplierInvoiceRoutes(app, h, procurement);
 }

@@ -1,10 +1,14 @@
+import type { SelectQueryBuilder } from 'kysely';
 import { newId } from '../../kernel/ids.js';
 import { digest } from '../../kernel/json.js';
 import { assertOwnership } from '../../kernel/ownership.js';
 import { inputValidator } from '../../kernel/validate.js';
+import type { JournalWriter } from './journal.service.js';
 import { actor, type ErpDeps, retryingRace } from './ledger.service.js';
+import type { SupplierInvoiceState } from './procurement.booking.js';
 import { ProcurementErrors } from './procurement.errors.js';
 import { matchInvoice, normalizeInvoiceNumber } from './procurement.match.js';
+import { bookSupplierInvoice } from './procurement.payables.js';
 import type { ErpAsnRow, ErpSupplierInvoiceRow } from './procurement.schema.js';
 import {
   type AsnInput,
@@ -21,11 +25,25 @@ import { type StoredSupplierInvoice, toAsn, toSupplierInvoice } from './procurem
 /** Advance ship notices and supplier invoices (with their three-way match): part of the procurement service. */
 
 const checkAsn = inputValidator(AsnInputSchema, 'advance ship notice');
+
 const checkInvoice = inputValidator(SupplierInvoiceInputSchema, 'supplier invoice');
 
-export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStore) {
+/** Supplier invoices in `state`: supplierInvoiceState (procurement.booking.ts) as SQL. */
+function inState<Q extends SelectQueryBuilder<any, any, any>>(sel: Q, state: SupplierInvoiceState): Q {
+  if (state === 'held') return sel.where('status', '=', 'exception').where('resolution', 'is', null) as Q;
+  if (state === 'rejected') return sel.where('resolution', '=', 'rejected') as Q;
+  // A matched invoice is never resolved: only a held one is released or rejected.
+  return sel.where((eb) =>
+    eb.or([
+      eb('resolution', '=', 'released'),
+      eb.and([eb('status', '!=', 'exception'), eb('resolution', 'is', null)]),
+    ]),
+  ) as Q;
+}
+
+export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStore, journal: JournalWriter) {
   const { store, audit } = deps;
-  const { now, effective, supplierRow, loadState } = shared;
+  const { now, effective, supplierRow, invoiceRow, loadState } = shared;
 
   return {
     // ── Advance ship notices
@@ -95,9 +113,12 @@ export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStor
     // ── Supplier invoices
 
     /**
-     * Book a supplier invoice with its three-way match against the PO and its receipts (stored as
-     * it was judged). A number the supplier billed before (ignoring case and punctuation) is refused
-     * (409), unless it is the same invoice sent again, which returns the stored one.
+     * Store a supplier invoice with its three-way match against the PO and its receipts (stored as
+     * it was judged). A matched one (within tolerance) is accepted and booked in the journal in the
+     * same transaction (procurement.payables.ts); an exception is held, posting nothing, until an
+     * operator releases or rejects it. A number the supplier billed before (ignoring case and
+     * punctuation) is refused (409), unless it is the same invoice sent again, which returns the
+     * stored one.
      */
     async createSupplierInvoice(input: SupplierInvoiceInput): Promise<StoredSupplierInvoice> {
       const i = checkInvoice(input);
@@ -126,12 +147,11 @@ export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStor
             );
           }
           const supplier = await supplierRow(tx, state.po.supplier);
-          // Invoices judged before (not refused as exceptions) used up the units they billed.
-          const prior = (await tx
-            .selectFrom('erp_supplier_invoices')
-            .selectAll()
-            .where('po_number', '=', i.poNumber)
-            .where('status', '!=', 'exception')
+          // Invoices accepted before (matched, or exceptions released) used up the units they billed.
+          const prior = (await inState(
+            tx.selectFrom('erp_supplier_invoices').selectAll().where('po_number', '=', i.poNumber),
+            'booked',
+          )
             .orderBy('created_at')
             .orderBy('id')
             .execute()) as ErpSupplierInvoiceRow[];
@@ -142,8 +162,23 @@ export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStor
             priorInvoices: prior.map((p) => JSON.parse(p.document) as SupplierInvoice),
             tolerances: effective(supplier.tolerances ? JSON.parse(supplier.tolerances) : null),
           });
+          const id = newId('sinv');
+          const at = now();
+          // Accepted now when matched (within tolerance); an exception is held, posting nothing.
+          const journalEntry =
+            match.status === 'exception'
+              ? null
+              : await bookSupplierInvoice(tx, journal, {
+                  id,
+                  number: invoice.number,
+                  supplier: invoice.supplier,
+                  currency: invoice.currency,
+                  shipTo: state.po.shipTo,
+                  date: invoice.invoiceDate ?? at.slice(0, 10),
+                  match,
+                });
           const row: ErpSupplierInvoiceRow = {
-            id: newId('sinv'),
+            id,
             supplier: invoice.supplier,
             number: invoice.number,
             number_key: key,
@@ -155,7 +190,12 @@ export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStor
             match: JSON.stringify(match),
             content_hash: hash,
             actor: actor(),
-            created_at: now(),
+            created_at: at,
+            journal_entry: journalEntry,
+            resolution: null,
+            resolution_reason: null,
+            resolved_by: null,
+            resolved_at: null,
           };
           await tx.insertInto('erp_supplier_invoices').values(row).execute();
           await audit.record(tx, {
@@ -166,6 +206,7 @@ export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStor
               poNumber: row.po_number,
               status: row.status,
               approved: match.amounts.approved,
+              journalEntry,
             },
           });
           return toSupplierInvoice(row);
@@ -174,17 +215,18 @@ export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStor
     },
 
     async getSupplierInvoice(id: string): Promise<StoredSupplierInvoice> {
-      const row = (await store.db
-        .selectFrom('erp_supplier_invoices')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst()) as ErpSupplierInvoiceRow | undefined;
-      if (!row) throw ProcurementStoreErrors.SUPPLIER_INVOICE_NOT_FOUND.create(`no supplier invoice "${id}"`);
-      return toSupplierInvoice(row);
+      return toSupplierInvoice(await invoiceRow(store.db, id));
     },
 
     async listSupplierInvoices(
-      q: { poNumber?: string; supplier?: string; status?: string; after?: string; limit?: number } = {},
+      q: {
+        poNumber?: string;
+        supplier?: string;
+        status?: string;
+        state?: SupplierInvoiceState;
+        after?: string;
+        limit?: number;
+      } = {},
     ) {
       const limit = limitOf(q.limit);
       let sel = store.db
@@ -195,6 +237,7 @@ export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStor
       if (q.poNumber) sel = sel.where('po_number', '=', q.poNumber);
       if (q.supplier) sel = sel.where('supplier', '=', q.supplier);
       if (q.status) sel = sel.where('status', '=', q.status);
+      if (q.state) sel = inState(sel, q.state);
       if (q.after) sel = sel.where('id', '>', q.after);
       const rows = (await sel.execute()) as ErpSupplierInvoiceRow[];
       const items = rows.slice(0, limit).map(toSupplierInvoice);

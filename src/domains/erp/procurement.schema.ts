@@ -1,5 +1,6 @@
 import type { Migration } from '../../kernel/ports/store.js';
 import { columnTypes } from '../../kernel/ports/store.js';
+import type { ErpSupplierInvoiceBookingColumns } from './procurement.booking.schema.js';
 
 /**
  * Procurement's tables. Documents (supplier, PO, receipt, ASN, supplier invoice) are stored whole as
@@ -61,7 +62,8 @@ export interface ErpAsnRow {
   created_at: string;
 }
 
-export interface ErpSupplierInvoiceRow {
+/** With the booking columns of migration 010 (procurement.booking.schema.ts). */
+export interface ErpSupplierInvoiceRow extends ErpSupplierInvoiceBookingColumns {
   id: string;
   supplier: string;
   number: string;

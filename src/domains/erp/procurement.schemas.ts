@@ -1,6 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { defineError } from '../../kernel/errors.js';
 import { LOCATION_CODE_PATTERN, MAX_QUANTITY, SKU_PATTERN } from './ledger.validate.js';
+import { SUPPLIER_INVOICE_RESOLUTIONS, SUPPLIER_INVOICE_STATES } from './procurement.booking.js';
 import { PROCUREMENT_CODE_PATTERN } from './procurement.validate.js';
 
 /**
@@ -47,6 +48,18 @@ export const ProcurementStoreErrors = {
     code: 'ERP_SUPPLIER_INVOICE_NOT_FOUND',
     status: 404,
     title: 'No such supplier invoice',
+  }),
+  /** Only a held invoice is released or rejected; `state` says where it is (booked, rejected). */
+  SUPPLIER_INVOICE_NOT_HELD: defineError({
+    code: 'ERP_SUPPLIER_INVOICE_NOT_HELD',
+    status: 409,
+    title: 'The supplier invoice is not held for review',
+  }),
+  /** `expectedVersion` / `currentVersion`: the PO changed since the version the edit was based on. */
+  PO_VERSION_CONFLICT: defineError({
+    code: 'ERP_PO_VERSION_CONFLICT',
+    status: 409,
+    title: 'Purchase order changed since the version the request was based on',
   }),
 };
 
@@ -240,6 +253,45 @@ export const StoredSupplierInvoiceSchema = Type.Object({
   invoice: Type.Any(),
   /** The three-way match as judged when the invoice was booked (MatchResult). */
   match: Type.Any(),
+  /** booked (accepted and posted), held (an exception awaiting review) or rejected. */
+  state: Type.Union(SUPPLIER_INVOICE_STATES.map((s) => Type.Literal(s))),
+  /** The journal entry it posted (Dr GRNI / PPV / input tax, Cr payables), or null. */
+  journalEntry: Type.Union([Type.String(), Type.Null()]),
+  /** An operator's decision on a held invoice. */
+  resolution: Type.Union([
+    Type.Object({
+      action: Type.Union(SUPPLIER_INVOICE_RESOLUTIONS.map((s) => Type.Literal(s))),
+      reason: Type.String(),
+      by: Type.String(),
+      at: Type.String(),
+    }),
+    Type.Null(),
+  ]),
   actor: Type.String(),
   createdAt: Type.String(),
 });
+
+/** Releasing or rejecting a held invoice: someone must say why. */
+export const SupplierInvoiceDecisionSchema = obj({ reason: Reason });
+export type SupplierInvoiceDecision = Static<typeof SupplierInvoiceDecisionSchema>;
+
+/** Open supplier invoice totals (booked, not yet paid) per supplier and currency. */
+export const PayablesSchema = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      supplier: Type.String(),
+      currency: Type.String(),
+      /** Booked invoices counted. */
+      invoices: Type.Integer(),
+      /** Their totals, minor units: what account 2000 owes this supplier in this currency. */
+      total: Type.Integer(),
+    }),
+  ),
+});
+
+// ── Route parameters, shared by procurement.http.ts and procurement.invoices.http.ts
+
+export const CodeParam = Code;
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const AfterQuery = Type.Optional(Type.String({ maxLength: 200 }));
+export const LimitQuery = Type.Optional(Type.Integer({ minimum: 1, maximum: 200 }));

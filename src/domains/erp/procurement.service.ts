@@ -3,10 +3,12 @@ import { assertOwnership } from '../../kernel/ownership.js';
 import { inputValidator } from '../../kernel/validate.js';
 import type { JournalWriter } from './journal.service.js';
 import { type ErpDeps, retryingRace } from './ledger.service.js';
+import { createProcurementDrafts, purchaseOrderOf } from './procurement.drafts.js';
 import { ProcurementErrors } from './procurement.errors.js';
 import { createProcurementInvoices } from './procurement.invoices.js';
 import { cancelPurchaseOrder, closePurchaseOrder, sendPurchaseOrder } from './procurement.lifecycle.js';
 import { expectedInboundMovements, inboundCancelMovements } from './procurement.movements.js';
+import { createProcurementPayables } from './procurement.payables.js';
 import { createProcurementReceipts } from './procurement.receipts.js';
 import type { ErpPoReceiptRow, ErpPurchaseOrderRow, ErpSupplierRow } from './procurement.schema.js';
 import {
@@ -23,7 +25,7 @@ import {
   outcome,
   type Writer,
 } from './procurement.store.js';
-import type { ProcurementTolerances, PurchaseOrder, Supplier } from './procurement.types.js';
+import type { ProcurementTolerances, Supplier } from './procurement.types.js';
 import { validateSupplier } from './procurement.validate.js';
 import { type PoView, poView, stateOf, supplierOf } from './procurement.views.js';
 
@@ -40,8 +42,10 @@ export type { StoredSupplierInvoice } from './procurement.views.js';
  * has one writer).
  *
  * This file holds suppliers and purchase orders and composes the rest into one service object:
- * receipts (procurement.receipts.ts), ASNs and supplier invoices (procurement.invoices.ts), over
- * the shared transactional helpers (procurement.store.ts) and row views (procurement.views.ts).
+ * draft edits (procurement.drafts.ts), receipts (procurement.receipts.ts), ASNs and supplier
+ * invoices (procurement.invoices.ts), their booking, release / rejection and the payables
+ * (procurement.payables.ts), over the shared transactional helpers (procurement.store.ts) and row
+ * views (procurement.views.ts).
  */
 
 const checkSupplier = inputValidator(SupplierInputSchema, 'supplier');
@@ -192,7 +196,7 @@ export function createProcurementService(
       return retryingRace(() =>
         store.tx(async (tx) => {
           const supplier = supplierOf(await supplierRow(tx, i.supplier));
-          const po: PurchaseOrder = { ...i, currency: i.currency ?? supplier.currency };
+          const po = purchaseOrderOf(i, supplier);
           const hash = digest(po);
           const prior = (await tx
             .selectFrom('erp_purchase_orders')
@@ -301,9 +305,13 @@ export function createProcurementService(
     /** (partially) received → closed; closing short needs a reason and releases the rest of the inbound. */
     close: (number: string, o: { reason?: string } = {}) => endPo(number, 'close', o.reason),
 
+    ...createProcurementDrafts(deps, shared),
+
     ...createProcurementReceipts(deps, shared, journal),
 
-    ...createProcurementInvoices(deps, shared),
+    ...createProcurementInvoices(deps, shared, journal),
+
+    ...createProcurementPayables(deps, shared, journal),
   };
 }
 

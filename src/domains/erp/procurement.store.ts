@@ -4,7 +4,13 @@ import type { MovementInput } from './ledger.types.js';
 import type { createLedgerWriter } from './ledger.writer.js';
 import { ProcurementErrors } from './procurement.errors.js';
 import type { PoOutcome } from './procurement.lifecycle.js';
-import type { ErpPoReceiptRow, ErpPurchaseOrderRow, ErpSupplierRow } from './procurement.schema.js';
+import type {
+  ErpPoReceiptRow,
+  ErpPurchaseOrderRow,
+  ErpSupplierInvoiceRow,
+  ErpSupplierRow,
+} from './procurement.schema.js';
+import { ProcurementStoreErrors } from './procurement.schemas.js';
 import type { ProcurementTolerances, PurchaseOrderState } from './procurement.types.js';
 import { stateOf, toSupplier } from './procurement.views.js';
 
@@ -68,6 +74,16 @@ export function createProcurementStore(deps: ErpDeps, writer: Writer, defaults: 
     return row;
   }
 
+  async function invoiceRow(tx: Tx, id: string): Promise<ErpSupplierInvoiceRow> {
+    const row = (await tx
+      .selectFrom('erp_supplier_invoices')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()) as ErpSupplierInvoiceRow | undefined;
+    if (!row) throw ProcurementStoreErrors.SUPPLIER_INVOICE_NOT_FOUND.create(`no supplier invoice "${id}"`);
+    return row;
+  }
+
   async function receiptRows(tx: Tx, number: string): Promise<ErpPoReceiptRow[]> {
     return (await tx
       .selectFrom('erp_po_receipts')
@@ -110,6 +126,7 @@ export function createProcurementStore(deps: ErpDeps, writer: Writer, defaults: 
     toSupplier: (r: ErpSupplierRow) => toSupplier(r, effective),
     supplierRow,
     poRow,
+    invoiceRow,
     receiptRows,
     loadState,
     saveState,

@@ -1,3 +1,4 @@
+import { type SupplierInvoiceResolution, supplierInvoiceState } from './procurement.booking.js';
 import { receivedByLine } from './procurement.quantities.js';
 import type {
   ErpAsnRow,
@@ -10,6 +11,7 @@ import type {
   AdvanceShipNotice,
   AsnReport,
   MatchResult,
+  MatchStatus,
   ProcurementTolerances,
   PurchaseOrder,
   PurchaseOrderState,
@@ -32,6 +34,7 @@ export function toAsn(r: ErpAsnRow) {
 }
 
 export function toSupplierInvoice(r: ErpSupplierInvoiceRow) {
+  const resolution = (r.resolution ?? null) as SupplierInvoiceResolution | null;
   return {
     id: r.id,
     number: r.number,
@@ -42,6 +45,16 @@ export function toSupplierInvoice(r: ErpSupplierInvoiceRow) {
     total: Number(r.total),
     invoice: JSON.parse(r.document) as SupplierInvoice,
     match: JSON.parse(r.match) as MatchResult,
+    state: supplierInvoiceState(r.status as MatchStatus, resolution),
+    journalEntry: r.journal_entry ?? null,
+    resolution: resolution
+      ? {
+          action: resolution,
+          reason: r.resolution_reason ?? '',
+          by: r.resolved_by ?? '',
+          at: r.resolved_at ?? '',
+        }
+      : null,
     actor: r.actor,
     createdAt: r.created_at,
   };
