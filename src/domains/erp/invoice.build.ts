@@ -30,12 +30,27 @@ export function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/** Whether a request's prices are gross; absent (every request from before the flag) means net. */
+export function includesTax(input: Pick<InvoiceInput, 'pricesIncludeTax'>): boolean {
+  return input.pricesIncludeTax === true;
+}
+
+/**
+ * What the idempotency hash of an issue covers. `pricesIncludeTax: false` is the default and is left
+ * out, so an explicit false repeats an invoice issued without the flag, and hashes stored before
+ * the flag existed still match; true is in, so the same reference re-sent with the other price
+ * basis is a conflict, never a silent repeat of a document with other amounts.
+ */
+export function issueContent(kind: InvoiceDocument['kind'], input: InvoiceInput, credits: string | null) {
+  return { kind, input: { ...input, pricesIncludeTax: includesTax(input) || undefined }, credits };
+}
+
 export function taxDocumentOf(input: InvoiceInput, taxDate: string, id: string): TaxDocument {
   return {
     id,
     date: taxDate,
     currency: input.currency,
-    pricesIncludeTax: false,
+    pricesIncludeTax: includesTax(input),
     destination: taxAddress(input.buyer.address),
     customer: {
       type: input.buyer.type,
@@ -95,13 +110,17 @@ export function invoiceDocumentOf(
   input: InvoiceInput,
   result: TaxResult,
 ): InvoiceDocument {
+  const inclusive = includesTax(input);
+  // The unit price is printed as billed: gross when the prices include tax, net otherwise.
+  const priced = (unitPrice: number) =>
+    inclusive ? { unitPriceGross: unitPrice } : { unitPriceNet: unitPrice };
   const lines = result.lines.map((t) => {
     if (t.kind === 'shipping')
       return {
         sku: SHIPPING_SKU,
         description: input.shipping?.description ?? 'Shipping',
         quantity: 1,
-        unitPriceNet: t.net,
+        ...priced(inclusive ? t.gross : t.net),
         net: t.net,
         taxRate: t.rate,
         taxJurisdiction: t.jurisdiction,
@@ -114,7 +133,7 @@ export function invoiceDocumentOf(
       description: l.description,
       quantity: l.quantity,
       ...(l.unit ? { unit: l.unit } : {}),
-      unitPriceNet: l.unitPrice,
+      ...priced(l.unitPrice),
       ...(l.discount ? { discount: l.discount } : {}),
       net: t.net,
       taxRate: t.rate,
@@ -134,6 +153,8 @@ export function invoiceDocumentOf(
       ? { dueDate: addDays(header.issueDate, input.dueDays) }
       : {}),
     currency: result.currency,
+    // Only when true: an exclusive document stays exactly as it was before the flag existed.
+    ...(inclusive ? { pricesIncludeTax: true } : {}),
     ...(input.locale ? { locale: input.locale } : {}),
     seller: header.seller,
     buyer: {

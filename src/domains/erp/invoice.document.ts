@@ -48,15 +48,19 @@ export interface InvoiceLine {
   quantity: number;
   /** Unit of measure shown after the quantity ("pcs", "kg", "h"). */
   unit?: string;
-  unitPriceNet: number;
-  /** Absolute discount on the line, minor units; 0 when absent. */
+  /** The unit price as billed: net on a document whose prices exclude tax (the default)… */
+  unitPriceNet?: number;
+  /** …gross on one whose prices include it. A line carries exactly the one its document uses. */
+  unitPriceGross?: number;
+  /** Absolute discount on the line, minor units, on the same basis as the unit price; 0 when absent. */
   discount?: number;
-  /** quantity × unitPriceNet − discount. */
+  /** quantity × unitPriceNet − discount; with prices including tax, gross − tax. */
   net: number;
   taxRate: string;
   /** Matches a breakdown entry together with the rate (e.g. "US-NY", "DE"). */
   taxJurisdiction?: string;
   taxAmount: number;
+  /** net + tax; with prices including tax, quantity × unitPriceGross − discount. */
   gross: number;
 }
 
@@ -80,6 +84,11 @@ export interface InvoiceDocument {
   dueDate?: string;
   /** ISO 4217. */
   currency: string;
+  /**
+   * The prices printed (unit prices, discounts) include tax, and tax was extracted from them. Absent
+   * means false, which is how every document stored before the flag existed reads.
+   */
+  pricesIncludeTax?: boolean;
   /** BCP 47 tag for numbers and dates (default "en"); labels are English for now. */
   locale?: string;
   seller: InvoiceSeller;
@@ -100,6 +109,11 @@ export interface InvoiceDocument {
     rateDate: string;
   };
   paymentTerms?: string;
+}
+
+/** The unit price as billed on `line`: gross when the document's prices include tax, else net. */
+export function billedUnitPrice(doc: InvoiceDocument, line: InvoiceLine): number {
+  return (doc.pricesIncludeTax === true ? line.unitPriceGross : line.unitPriceNet) ?? 0;
 }
 
 export const InvoiceDocumentErrors = {
@@ -202,6 +216,15 @@ export function validateInvoiceDocument(doc: InvoiceDocument): FieldError[] {
     date('referencedInvoice.issueDate', doc.referencedInvoice?.issueDate, false);
   }
 
+  if (doc.pricesIncludeTax !== undefined && typeof doc.pricesIncludeTax !== 'boolean')
+    add('pricesIncludeTax', 'PRICE_BASIS_INVALID', 'must be true or false');
+  // The billed price is net, or gross when the prices include tax: the line's arithmetic holds on
+  // that basis, and the other amount follows from the tax.
+  const inclusive = doc.pricesIncludeTax === true;
+  const priceKey = inclusive ? 'unitPriceGross' : 'unitPriceNet';
+  const otherKey = inclusive ? 'unitPriceNet' : 'unitPriceGross';
+  const pricedKey = inclusive ? 'gross' : 'net';
+
   const lines = Array.isArray(doc.lines) ? doc.lines : [];
   if (lines.length === 0) add('lines', 'REQUIRED', 'needs at least one line');
   const groups = new Map<string, { base: bigint; tax: bigint; field: string; name: string }>();
@@ -209,28 +232,39 @@ export function validateInvoiceDocument(doc: InvoiceDocument): FieldError[] {
     const f = `lines[${i}]`;
     text(`${f}.sku`, l.sku);
     text(`${f}.description`, l.description);
-    for (const k of ['unitPriceNet', 'net', 'taxAmount', 'gross'] as const) amount(`${f}.${k}`, l[k]);
+    if (l[otherKey] !== undefined)
+      add(
+        `${f}.${otherKey}`,
+        'PRICE_BASIS_MISMATCH',
+        `the document's prices ${inclusive ? 'include' : 'exclude'} tax: the line needs ${priceKey} only`,
+      );
+    for (const k of [priceKey, 'net', 'taxAmount', 'gross'] as const) amount(`${f}.${k}`, l[k]);
     if (l.discount !== undefined) amount(`${f}.discount`, l.discount);
     const qtyOk = Number.isFinite(l.quantity) && QTY_RE.test(String(Math.abs(l.quantity)));
     if (!qtyOk) add(`${f}.quantity`, 'QUANTITY_INVALID', 'must be a number with at most 6 decimals');
     const rateOk = typeof l.taxRate === 'string' && RATE_RE.test(l.taxRate) && Number(l.taxRate) <= 100;
     if (!rateOk) add(`${f}.taxRate`, 'RATE_INVALID', 'must be a decimal percent 0–100, e.g. "19" or "8.875"');
-    const ints = [l.unitPriceNet, l.net, l.taxAmount, l.gross, l.discount ?? 0].every(Number.isSafeInteger);
+    const unitPrice = l[priceKey] as number;
+    const ints = [unitPrice, l.net, l.taxAmount, l.gross, l.discount ?? 0].every(Number.isSafeInteger);
     if (!ints) return;
     if (l.net + l.taxAmount !== l.gross) add(`${f}.gross`, 'LINE_GROSS_MISMATCH', 'must equal net + tax');
     if (qtyOk) {
       const q = fraction(String(Math.abs(l.quantity)));
       const sign = l.quantity < 0 ? -1n : 1n;
-      const expected = divRound(sign * q.n * BigInt(l.unitPriceNet), q.d) - BigInt(l.discount ?? 0);
+      const expected = divRound(sign * q.n * BigInt(unitPrice), q.d) - BigInt(l.discount ?? 0);
       const tolerance = q.d === 1n ? 0n : 1n;
-      if (absDiff(expected, BigInt(l.net)) > tolerance)
-        add(`${f}.net`, 'LINE_ARITHMETIC', `must be quantity × unit price − discount (${expected})`);
+      if (absDiff(expected, BigInt(l[pricedKey])) > tolerance)
+        add(`${f}.${pricedKey}`, 'LINE_ARITHMETIC', `must be quantity × unit price − discount (${expected})`);
     }
     if (rateOk) {
+      // Exclusive: tax = net × r. Inclusive: tax = gross × r / (1 + r), i.e. gross × rate / (100 + rate).
       const r = fraction(l.taxRate);
-      const expected = divRound(BigInt(l.net) * r.n, 100n * r.d);
+      const expected = inclusive
+        ? divRound(BigInt(l.gross) * r.n, 100n * r.d + r.n)
+        : divRound(BigInt(l.net) * r.n, 100n * r.d);
+      const rule = inclusive ? `gross × ${l.taxRate} / (100 + ${l.taxRate})` : `net × ${l.taxRate}%`;
       if (absDiff(expected, BigInt(l.taxAmount)) > 1n)
-        add(`${f}.taxAmount`, 'LINE_TAX_MISMATCH', `must be net × ${l.taxRate}% (${expected})`);
+        add(`${f}.taxAmount`, 'LINE_TAX_MISMATCH', `must be ${rule} (${expected})`);
       const key = taxKey(l.taxRate, l.taxJurisdiction);
       const name = `${l.taxRate}%${l.taxJurisdiction ? ` (${l.taxJurisdiction})` : ''}`;
       const g = groups.get(key) ?? { base: 0n, tax: 0n, field: `${f}.taxRate`, name };

@@ -23,6 +23,7 @@ const InvoiceSchema = Type.Object({
   issueDate: Type.String(),
   currency: Type.String(),
   totals: Type.Object({ net: Type.Integer(), tax: Type.Integer(), gross: Type.Integer() }),
+  pricesIncludeTax: Type.Boolean(),
   credits: Type.Union([Type.String(), Type.Null()]),
   taxRuleSet: Type.Object({ id: Type.String(), version: Type.String() }),
   journalEntry: Type.String(),
@@ -81,7 +82,9 @@ export function registerInvoiceRoutes(app: FastifyInstance, h: HttpHelpers, invo
         summary: 'Issue an invoice: taxed, numbered without gaps, booked in the journal',
         description:
           'Idempotent by `reference` (the same content returns the stored invoice; other content is ' +
-          '409 ERP_INVOICE_REFERENCE_CONFLICT). Tax errors (ERP_TAX_…) and a closed period ' +
+          '409 ERP_INVOICE_REFERENCE_CONFLICT, with PRICES_INCLUDE_TAX_CHANGED when only the price ' +
+          'basis differs). `pricesIncludeTax: true` bills gross prices (tax extracted); the default is ' +
+          'net prices. Tax errors (ERP_TAX_…) and a closed period ' +
           '(409 ERP_PERIOD_CLOSED) issue nothing and use no number.',
         tags,
         body: InvoiceInputSchema,
@@ -121,7 +124,8 @@ export function registerInvoiceRoutes(app: FastifyInstance, h: HttpHelpers, invo
     {
       config: h.ownedWrite('erp', { idempotent: true }),
       schema: {
-        summary: 'Credit (part of) an invoice with a credit note, taxed as the invoice was',
+        summary:
+          'Credit (part of) an invoice with a credit note, taxed as the invoice was on the same price basis (net or gross)',
         description: '409 ERP_INVOICE_OVER_CREDIT lists lines asked beyond what is left to credit.',
         tags,
         params: IdParams,

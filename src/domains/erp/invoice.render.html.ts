@@ -1,5 +1,10 @@
 import { currencyExponent } from '../../kernel/money.js';
-import { assertValidInvoiceDocument, type InvoiceAddress, type InvoiceDocument } from './invoice.document.js';
+import {
+  assertValidInvoiceDocument,
+  billedUnitPrice,
+  type InvoiceAddress,
+  type InvoiceDocument,
+} from './invoice.document.js';
 
 /**
  * An invoice or credit note as one self-contained, printable HTML document: inline CSS, no scripts,
@@ -85,7 +90,20 @@ export const INVOICE_LABELS = {
   taxId: 'Tax ID',
   registration: 'Registration',
   amountsIn: 'Amounts in',
+  pricesIncludeTax: 'prices include tax',
   cols: ['SKU', 'Description', 'Qty', 'Unit price', 'Discount', 'Net', 'Tax rate', 'Tax', 'Gross'],
+  /** Replaces `cols` where the prices include tax: the unit price and discount printed are gross. */
+  colsInclusive: [
+    'SKU',
+    'Description',
+    'Qty',
+    'Unit price incl. tax',
+    'Discount incl. tax',
+    'Net',
+    'Tax rate',
+    'Tax',
+    'Gross',
+  ],
   breakdown: 'Tax breakdown',
   breakdownCols: ['Tax', 'Rate', 'Taxable base', 'Tax amount'],
   net: 'Total net',
@@ -108,6 +126,16 @@ export function addressLines(a: InvoiceAddress, f: InvoiceFormat): string[] {
 }
 
 const L = INVOICE_LABELS;
+
+/** The lines table's column headings: they say whether the printed prices include tax. */
+export function lineColumns(d: InvoiceDocument): readonly string[] {
+  return d.pricesIncludeTax === true ? L.colsInclusive : L.cols;
+}
+
+/** "Amounts in EUR", and "· prices include tax" on a document whose prices are gross. */
+export function amountsCaption(d: InvoiceDocument): string {
+  return `${L.amountsIn} ${d.currency}${d.pricesIncludeTax === true ? ` · ${L.pricesIncludeTax}` : ''}`;
+}
 
 // ── HTML ──
 
@@ -222,14 +250,14 @@ function meta(d: InvoiceDocument, f: InvoiceFormat): SafeHtml {
 
 function linesTable(d: InvoiceDocument, f: InvoiceFormat): SafeHtml {
   const num = new Set([2, 3, 4, 5, 6, 7, 8]);
-  const head = L.cols.map(
+  const head = lineColumns(d).map(
     (c, i) => html`<th scope="col"${num.has(i) ? new SafeHtml(' class="num"') : ''}>${c}</th>`,
   );
   const rows = d.lines.map(
     (l) => html`<tr>
 <td class="sku">${l.sku}</td><td class="desc">${l.description}</td>
 <td class="num">${f.quantity(l.quantity)}${l.unit ? ` ${l.unit}` : ''}</td>
-<td class="num">${f.amount(l.unitPriceNet)}</td>
+<td class="num">${f.amount(billedUnitPrice(d, l))}</td>
 <td class="num">${l.discount ? f.amount(l.discount) : ''}</td>
 <td class="num">${f.amount(l.net)}</td>
 <td class="num">${f.rate(l.taxRate)}${l.taxJurisdiction ? ` ${l.taxJurisdiction}` : ''}</td>
@@ -238,7 +266,7 @@ function linesTable(d: InvoiceDocument, f: InvoiceFormat): SafeHtml {
 </tr>`,
   );
   return html`<table class="lines">
-<caption>${L.amountsIn} ${d.currency}</caption>
+<caption>${amountsCaption(d)}</caption>
 <thead><tr>${head}</tr></thead>
 <tbody>
 ${rows}

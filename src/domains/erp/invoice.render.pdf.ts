@@ -1,10 +1,12 @@
 import PDFDocument from 'pdfkit';
-import { assertValidInvoiceDocument, type InvoiceDocument } from './invoice.document.js';
+import { assertValidInvoiceDocument, billedUnitPrice, type InvoiceDocument } from './invoice.document.js';
 import {
   addressLines,
+  amountsCaption,
   type InvoiceFormat,
   invoiceFormat,
   INVOICE_LABELS as L,
+  lineColumns,
   reportingLine,
 } from './invoice.render.html.js';
 
@@ -216,14 +218,15 @@ function row(c: Ctx, cells: string[], font: string, rule: number, h: number): vo
 }
 
 function tableHead(c: Ctx): void {
-  row(c, [...L.cols], BOLD, 1.2, rowHeight(c, [...L.cols], BOLD));
+  const cols = [...lineColumns(c.d)];
+  row(c, cols, BOLD, 1.2, rowHeight(c, cols, BOLD));
 }
 
 function linesTable(c: Ctx): void {
   const { d, f, doc } = c;
   doc.font(FONT).fontSize(8).fillColor('#555');
   ensure(c, 60);
-  write(c, `${L.amountsIn} ${d.currency}`, c.left, c.y, c.width, { align: 'right' });
+  write(c, amountsCaption(d), c.left, c.y, c.width, { align: 'right' });
   doc.fillColor('#000');
   c.y += 11;
   tableHead(c);
@@ -233,7 +236,7 @@ function linesTable(c: Ctx): void {
       l.sku,
       l.description,
       `${f.quantity(l.quantity)}${l.unit ? ` ${l.unit}` : ''}`,
-      f.amount(l.unitPriceNet),
+      f.amount(billedUnitPrice(d, l)),
       l.discount ? f.amount(l.discount) : '',
       f.amount(l.net),
       `${f.rate(l.taxRate)}${l.taxJurisdiction ? ` ${l.taxJurisdiction}` : ''}`,

@@ -307,3 +307,73 @@ describe('toWinAnsi', () => {
     expect(toWinAnsi('a\u202fb\u2212c 😀')).toBe('a\u00a0b-c ?');
   });
 });
+
+describe('documents whose prices include tax', () => {
+  /** A gross-priced line: tax extracted as gross × rate / (100 + rate), half away from zero. */
+  function grossLine(sku: string, quantity: number, unit: number, rate: string, discount = 0): InvoiceLine {
+    const gross = quantity * unit - discount;
+    const taxAmount = Math.round((gross * Number(rate)) / (100 + Number(rate)));
+    return {
+      sku,
+      description: `Item ${sku}`,
+      quantity,
+      unitPriceGross: unit,
+      ...(discount ? { discount } : {}),
+      net: gross - taxAmount,
+      taxRate: rate,
+      taxAmount,
+      gross,
+    };
+  }
+  // 119.00 at 19 % → 100.00 + 19.00; 2 × 10.70 − 1.00 at 7 % → 19.07 + 1.33.
+  const inclusiveLines = () => [grossLine('A', 1, 11_900, '19'), grossLine('B', 2, 1_070, '7', 100)];
+  const inclusiveDoc = (over: Partial<InvoiceDocument> = {}) =>
+    makeDoc({ pricesIncludeTax: true, notes: [], ...over }, inclusiveLines());
+
+  it('accepts gross unit prices with the tax extracted from them', () => {
+    expect(inclusiveLines().map((l) => [l.net, l.taxAmount, l.gross])).toEqual([
+      [10_000, 1_900, 11_900],
+      [1_907, 133, 2_040],
+    ]);
+    expect(codes(inclusiveDoc())).toEqual([]);
+  });
+
+  it('refuses a line priced on the other basis, or tax computed as if the price were net', () => {
+    // Gross-priced lines on a document that says nothing (net prices).
+    const unflagged = codes(makeDoc({ notes: [] }, inclusiveLines()));
+    expect(unflagged).toContain('lines[0].unitPriceGross:PRICE_BASIS_MISMATCH');
+    expect(unflagged).toContain('lines[0].unitPriceNet:AMOUNT_INVALID');
+    // Net-priced lines on a document that says its prices include tax.
+    expect(codes(makeDoc({ pricesIncludeTax: true }))).toContain(
+      'lines[0].unitPriceNet:PRICE_BASIS_MISMATCH',
+    );
+    const wrong = inclusiveLines();
+    wrong[0] = { ...wrong[0]!, taxAmount: 2_261, net: 9_639 }; // 19 % of the gross, not 19/119
+    const problems = validateInvoiceDocument(makeDoc({ pricesIncludeTax: true, notes: [] }, wrong));
+    expect(problems.find((p) => p.field === 'lines[0].taxAmount')).toMatchObject({
+      code: 'LINE_TAX_MISMATCH',
+      message: 'must be gross × 19 / (100 + 19) (1900)',
+    });
+    const flag = { pricesIncludeTax: 'yes' } as unknown as Partial<InvoiceDocument>;
+    expect(codes(inclusiveDoc(flag))).toContain('pricesIncludeTax:PRICE_BASIS_INVALID');
+  });
+
+  it('says so in the HTML and prints the gross unit price with the tax breakdown', () => {
+    const html = plain(renderInvoiceHtml(inclusiveDoc()));
+    expect(html).toContain('<caption>Amounts in USD · prices include tax</caption>');
+    expect(html).toContain('>Unit price incl. tax<');
+    expect(html).toContain('<td class="num">119.00</td>');
+    expect(html).toContain('<td class="num">USD 100.00</td><td class="num">USD 19.00</td>');
+    expect(html.match(/<tr class="grand">[\s\S]*?<\/tr>/)?.[0]).toContain('>USD 139.40<');
+    const net = plain(renderInvoiceHtml(makeDoc()));
+    expect(net).not.toContain('prices include tax');
+    expect(net).toContain('>Unit price<');
+  });
+
+  it('says so in the PDF', async () => {
+    const text = pdfText(await renderInvoicePdf(inclusiveDoc()));
+    expect(text).toContain('Amounts in USD · prices include tax');
+    expect(text).toContain('USD 139.40');
+    expect(pdfText(await renderInvoicePdf(makeDoc()))).not.toContain('prices include tax');
+  });
+});

@@ -4,9 +4,9 @@ import { assertOwnership } from '../../kernel/ownership.js';
 import type { Tx } from '../../kernel/ports/store.js';
 import { inputValidator } from '../../kernel/validate.js';
 import { InvoiceIssued } from './events.js';
-import { invoiceDocumentOf, netSplit, taxDocumentOf } from './invoice.build.js';
+import { includesTax, invoiceDocumentOf, issueContent, netSplit, taxDocumentOf } from './invoice.build.js';
 import { assertValidInvoiceDocument } from './invoice.document.js';
-import { InvoiceErrors } from './invoice.errors.js';
+import { InvoiceErrors, referenceConflict } from './invoice.errors.js';
 import { renderInvoiceHtml } from './invoice.render.html.js';
 import { renderInvoicePdf } from './invoice.render.pdf.js';
 import type { ErpInvoiceRow, ErpInvoiceSeriesRow } from './invoice.schema.js';
@@ -38,6 +38,7 @@ const checkCredit = inputValidator(CreditInputSchema, 'credit note');
 const micro = (q: number) => Math.round(q * 1e6);
 
 export function toInvoice(r: ErpInvoiceRow): Invoice {
+  const document = JSON.parse(r.document) as Invoice['document'];
   return {
     id: r.id,
     kind: r.kind as Invoice['kind'],
@@ -47,12 +48,13 @@ export function toInvoice(r: ErpInvoiceRow): Invoice {
     issueDate: r.issue_date,
     currency: r.currency,
     totals: { net: Number(r.net), tax: Number(r.tax), gross: Number(r.gross) },
+    pricesIncludeTax: document.pricesIncludeTax === true,
     credits: r.credits,
     taxRuleSet: { id: r.tax_rule_set, version: r.tax_rule_version },
     journalEntry: r.journal_entry,
     issuedAt: r.issued_at,
     actor: r.actor,
-    document: JSON.parse(r.document),
+    document,
   };
 }
 
@@ -100,7 +102,7 @@ export function createInvoiceService(deps: ErpDeps, tax: TaxService, journal: Jo
       credits?: ErpInvoiceRow;
     },
   ): Promise<Invoice> {
-    const hash = digest({ kind, input, credits: opts.credits?.id ?? null });
+    const hash = digest(issueContent(kind, input, opts.credits?.id ?? null));
     const prior = (await tx
       .selectFrom('erp_invoices')
       .selectAll()
@@ -109,10 +111,8 @@ export function createInvoiceService(deps: ErpDeps, tax: TaxService, journal: Jo
       .executeTakeFirst()) as ErpInvoiceRow | undefined;
     if (prior) {
       if (prior.content_hash === hash) return toInvoice(prior);
-      throw InvoiceErrors.REFERENCE_CONFLICT.create(
-        `${kind === 'invoice' ? 'an invoice' : 'a credit note'} for "${opts.reference}" was issued with other content (${prior.number})`,
-        { number: prior.number },
-      );
+      const basis = { was: includesTax(JSON.parse(prior.request) as InvoiceInput), now: includesTax(input) };
+      throw referenceConflict(kind, opts.reference, prior.number, basis);
     }
     const id = newId(kind === 'invoice' ? 'inv' : 'crn');
     const result = await tax.quote(
@@ -189,6 +189,7 @@ export function createInvoiceService(deps: ErpDeps, tax: TaxService, journal: Jo
         tax: row.tax,
         gross: row.gross,
         credits: row.credits,
+        pricesIncludeTax: document.pricesIncludeTax === true,
       }),
     ]);
     await audit.record(tx, {

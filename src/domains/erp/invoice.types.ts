@@ -73,7 +73,15 @@ export const InvoiceInputSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    /** Prices are net of tax (tax-inclusive invoices are not supported yet). */
+    /**
+     * Whether `unitPrice`, `discount` and `shipping.amount` include tax (gross, as B2C price lists
+     * usually are): the tax is then extracted, tax = gross × r / (1 + r), net = gross − tax. Absent
+     * means false (net prices), so requests and stored invoices from before the flag read unchanged.
+     */
+    pricesIncludeTax: Type.Optional(
+      Type.Boolean({ description: 'Prices are gross (tax included and extracted); default false: net' }),
+    ),
+    /** Net or gross per `pricesIncludeTax`. */
     lines: Type.Array(
       Type.Object(
         {
@@ -114,7 +122,10 @@ export const CreditInputSchema = Type.Object(
     reference: Text(),
     reason: Text(500),
     issueDate: Type.Optional(IsoDate),
-    /** Quantities to credit per SKU; everything not yet credited (shipping included) when absent. */
+    /**
+     * Quantities to credit per SKU; everything not yet credited (shipping included) when absent.
+     * There is no `pricesIncludeTax` here: a credit note always takes its invoice's.
+     */
     lines: Type.Optional(
       Type.Array(
         Type.Object({ sku: Text(64), quantity: Type.Number({ exclusiveMinimum: 0, maximum: 1e9 }) }),
@@ -137,6 +148,8 @@ export interface Invoice {
   issueDate: string;
   currency: string;
   totals: { net: number; tax: number; gross: number };
+  /** Whether the document's prices include tax (a credit note has its invoice's). */
+  pricesIncludeTax: boolean;
   /** For a credit note: the invoice it credits. */
   credits: string | null;
   taxRuleSet: { id: string; version: string };
