@@ -5,6 +5,7 @@ import { resolveConfig } from '../../src/kernel/config.js';
 import { silentLogger } from '../../src/kernel/ports/logger.js';
 import { createTestApp, type TestApp } from '../support/apps.js';
 import { availableBackends } from '../support/backends.js';
+import { waitFor } from '../support/buses.js';
 
 const backends = await availableBackends();
 
@@ -180,6 +181,52 @@ describe.each(backends)('ERP price lists [%s]', (backend) => {
     const other = await api('PUT', '/price-lists/bad-2', publicList('bad-3'));
     expect(other.status).toBe(400);
     expect((await reader('GET', '/price-lists/bad-3')).status).toBe(404);
+  });
+
+  it('announces every change as price-list.changed, with the SKUs and channels it touches', async () => {
+    const events = async (code: string) =>
+      (await t.app.bus.admin.events({ type: 'keel.erp.price-list.changed.v1', limit: 500 }))
+        .filter((e) => (e.data as { code: string }).code === code)
+        .map((e) => e.data as Record<string, unknown>);
+    await erp.prices.put(publicList('EV-PUB'));
+    await erp.prices.put(publicList('EV-PUB')); // the same content: no change, no event
+    await erp.prices.put(
+      publicList('EV-PUB', {
+        entries: [
+          { sku: 'TEE-1', unitPrice: 2_100, breaks: [{ minQuantity: 10, unitPrice: 1_800 }] },
+          { sku: 'MUG-1', unitPrice: 1_200 },
+        ],
+      }),
+    );
+    await erp.prices.put(contract('EV-B2B', 'EV-PUB'));
+    await erp.prices.delete('EV-B2B');
+    // PostgreSQL numbers appended events a moment after their commit.
+    await waitFor(async () => (await events('EV-B2B')).length === 2, 10_000, 'price-list events');
+    expect(await events('EV-PUB')).toEqual([
+      expect.objectContaining({ change: 'created', version: 1, skus: ['MUG-1', 'TEE-1'], allSkus: false }),
+      expect.objectContaining({
+        change: 'replaced',
+        version: 2,
+        skus: ['TEE-1'],
+        allSkus: false,
+        channels: ['web'],
+        inheritedBy: [],
+      }),
+    ]);
+    expect(await events('EV-B2B')).toEqual([
+      expect.objectContaining({
+        change: 'created',
+        allSkus: true,
+        customerGroup: 'acme',
+        channels: ['b2b', 'web'],
+      }),
+      expect.objectContaining({ change: 'deleted', version: 1, allSkus: true }),
+    ]);
+    // A refused write announces nothing.
+    await expect(erp.prices.put(publicList('EV-PUB', { currency: 'usd' }))).rejects.toMatchObject({
+      code: 'ERP_PRICE_LIST_INVALID',
+    });
+    expect(await events('EV-PUB')).toHaveLength(2);
   });
 
   it('refuses to delete a list others inherit from', async () => {

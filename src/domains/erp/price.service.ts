@@ -5,6 +5,7 @@ import type { FieldError } from './errors.js';
 import { actor, type ErpDeps } from './ledger.service.js';
 import { isoInstant } from './ledger.validate.js';
 import { PriceErrors } from './price.errors.js';
+import { PriceListChanged, priceListChange } from './price.events.js';
 import { indexPriceLists, type PriceIndex, resolvePrice, resolvePrices } from './price.resolve.js';
 import { type ErpPriceListRow, PRICE_REVISION_ID } from './price.schema.js';
 import type {
@@ -165,6 +166,36 @@ export function createPriceService(deps: ErpDeps) {
   let cache: { revision: number; index: PriceIndex } | undefined;
   let building: { revision: number; promise: Promise<{ revision: number; index: PriceIndex }> } | undefined;
 
+  /** `price-list.changed` in the writer's transaction: projections learn of it with the commit. */
+  async function announce(
+    tx: Tx,
+    before: PriceList | undefined,
+    after: PriceList | undefined,
+    version: number,
+  ) {
+    const list = (after ?? before)!;
+    const { skus, allSkus, channels } = priceListChange(before, after);
+    const children = await tx
+      .selectFrom('erp_price_lists')
+      .select('code')
+      .where('parent_code', '=', list.code)
+      .orderBy('code')
+      .execute();
+    await deps.bus.append(tx, [
+      PriceListChanged.input(list.code, {
+        code: list.code,
+        change: !before ? 'created' : !after ? 'deleted' : 'replaced',
+        version,
+        currency: list.currency,
+        channels,
+        customerGroup: list.customerGroup ?? null,
+        skus,
+        allSkus,
+        inheritedBy: children.map((c) => c.code as string),
+      }),
+    ]);
+  }
+
   async function readRevision(db: Tx): Promise<number> {
     const r = await db
       .selectFrom('erp_price_revision')
@@ -313,6 +344,7 @@ export function createPriceService(deps: ErpDeps) {
           const { code: _code, created_at: _created, ...changes } = row;
           await tx.updateTable('erp_price_lists').set(changes).where('code', '=', list.code).execute();
         } else await tx.insertInto('erp_price_lists').values(row).execute();
+        await announce(tx, before ? JSON.parse(before.body) : undefined, list, (current ?? 0) + 1);
         await audit.record(tx, {
           action: before ? 'erp.price_list.replaced' : 'erp.price_list.created',
           target: `price-list:${list.code}`,
@@ -349,6 +381,7 @@ export function createPriceService(deps: ErpDeps) {
             { code, children },
           );
         await tx.deleteFrom('erp_price_lists').where('code', '=', code).execute();
+        await announce(tx, JSON.parse(before.body), undefined, num(before.version));
         await audit.record(tx, {
           action: 'erp.price_list.deleted',
           target: `price-list:${code}`,
