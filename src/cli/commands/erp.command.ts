@@ -4,6 +4,8 @@ import { KernelErrors } from '../../kernel/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { block, createOutput, table } from '../output.js';
 import { type GlobalOptions, withApp } from '../with-app.js';
+import { registerErpReconcile } from './erp-reconcile.command.js';
+import { registerErpReplenishment } from './erp-replenishment.command.js';
 
 /**
  * `keel erp …`: the ERP from a terminal — post movements from a file, read levels, check the
@@ -169,4 +171,6 @@ export function registerErp(program: Command, globals: () => GlobalOptions): voi
       });
       out().result({ id, number: inv.number, pdf: o.pdf ?? null, html: o.html ?? null }, (r) => block(r));
     });
+  registerErpReplenishment(erp, globals);
+  registerErpReconcile(erp, globals, readJson);
 }

@@ -3,7 +3,6 @@ import { insertRows } from '../../kernel/sql.js';
 import { type CostingState, type CostLine, costMovement } from './costing.rules.js';
 import type { ErpCostRow } from './costing.schema.js';
 import type { FieldError } from './errors.js';
-import type { JournalWriter } from './journal.service.js';
 import { adjustmentEntry, cogsEntry, restockEntry } from './journal.templates.js';
 import type { JournalEntryInput } from './journal.types.js';
 import { selectPairs, touchedPairs } from './ledger.read.js';
@@ -25,6 +24,14 @@ import type { Entry, MovementInput } from './ledger.types.js';
  * not invoiced itself (procurement.receipts.ts); a receipt posted straight to the ledger is valued
  * but its counterpart is the caller's to book (docs/erp-costing.md).
  */
+
+/**
+ * What costing needs of the journal: posting in the ledger's transaction. journal.service.ts's
+ * writer is one; naming only this keeps the ledger from depending on the journal's module.
+ */
+export interface JournalPoster {
+  postInTx(tx: Tx, postings: readonly { input: JournalEntryInput }[]): Promise<readonly { id: string }[]>;
+}
 
 export interface CostedMovement {
   m: MovementInput;
@@ -91,7 +98,7 @@ function movesValue(entries: readonly Entry[]): boolean {
   return false;
 }
 
-export function createCostingWriter(dialect: Dialect, journal: JournalWriter) {
+export function createCostingWriter(dialect: Dialect, journal: JournalPoster) {
   const upsert = `on conflict ("sku", "location") do update set ${COST_COLUMNS.slice(2)
     .map((c) => `"${c}" = excluded."${c}"`)
     .join(', ')}`;

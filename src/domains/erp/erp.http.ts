@@ -8,6 +8,8 @@ import { registerLedgerRoutes } from './ledger.http.js';
 import { registerLocationRoutes } from './location.http.js';
 import { registerPriceRoutes } from './price.http.js';
 import { registerProcurementRoutes } from './procurement.http.js';
+import { registerReconciliationRoutes } from './reconciliation.http.js';
+import { registerReplenishmentRoutes } from './replenishment.http.js';
 import { registerReservationRoutes } from './reservation.http.js';
 import { registerTaxRoutes } from './tax.http.js';
 
@@ -30,6 +32,8 @@ export function erpRoutes(erp: ErpServices): HttpPlugin {
       registerInvoiceRoutes(app, helpers, erp.invoices);
       registerProcurementRoutes(app, helpers, erp.procurement);
       registerCostingRoutes(app, helpers, erp.costing);
+      registerReconciliationRoutes(app, helpers, erp.reconciliation);
+      registerReplenishmentRoutes(app, helpers, erp.replenishment);
     },
   };
 }

@@ -9,6 +9,8 @@ import type { LevelPublisher } from './level.publisher.js';
 import type { LocationService } from './location.service.js';
 import type { PriceService } from './price.service.js';
 import type { ProcurementService } from './procurement.service.js';
+import type { ReconciliationService } from './reconciliation.service.js';
+import type { ReplenishmentService } from './replenishment.service.js';
 import type { ReservationService } from './reservation.service.js';
 import type { TaxService } from './tax.service.js';
 
@@ -36,4 +38,8 @@ export interface ErpServices {
   procurement: ProcurementService;
   /** Weighted average cost, cost lines, valuation and order-line margins (reads; the ledger writes). */
   costing: CostingService;
+  /** Reports of channels and connectors compared with the ERP: accuracy, healing, exceptions. */
+  reconciliation: ReconciliationService;
+  /** Replenishment policies, suggested purchase orders and forecast backtests. */
+  replenishment: ReplenishmentService;
 }

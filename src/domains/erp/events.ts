@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineEvent } from '../../kernel/events.js';
 import { InventoryEventTypes, InventoryLevelChangedData } from '../../model/inventory.js';
+import { PriceListChanged } from './price.events.js';
 
 /** A SKU's levels changed (coalesced per SKU by the level publisher): channels update availability. */
 export const InventoryLevelChanged = defineEvent({
@@ -28,6 +29,8 @@ export const InvoiceIssued = defineEvent({
     gross: Type.Integer(),
     /** For a credit note: the invoice it credits. */
     credits: Type.Union([Type.String(), Type.Null()]),
+    /** Whether its prices were gross (tax included); absent on events from before it existed. */
+    pricesIncludeTax: Type.Optional(Type.Boolean()),
   }),
 });
 
@@ -53,4 +56,63 @@ export const PoReceived = defineEvent({
   }),
 });
 
-export const erpEvents = [InventoryLevelChanged, InvoiceIssued, PoReceived];
+const ReconciliationLine = {
+  source: Type.String({ description: 'The channel or connector that reported' }),
+  measure: Type.Union([Type.Literal('available'), Type.Literal('atp')]),
+  sku: Type.String(),
+  /** The location (measure available) or the channel (measure atp) of the line. */
+  location: Type.Union([Type.String(), Type.Null()]),
+  channel: Type.Union([Type.String(), Type.Null()]),
+};
+
+/** Drift that re-publishing did not heal became an exception: an operator has to look (KPIs count them). */
+export const ReconciliationExceptionOpened = defineEvent({
+  type: 'keel.erp.reconciliation.exception.opened.v1',
+  source: '/keel/erp',
+  description:
+    'A reported quantity kept drifting from the ERP after its truth was re-published: an open reconciliation exception',
+  schema: Type.Object({
+    exceptionId: Type.String(),
+    ...ReconciliationLine,
+    reported: Type.Integer(),
+    expected: Type.Integer(),
+    delta: Type.Integer(),
+    /** Consecutive drifting runs of the line. */
+    streak: Type.Integer({ minimum: 1 }),
+    runId: Type.String(),
+    openedAt: Type.String(),
+  }),
+});
+
+/** A reconciliation run finished: its accuracy, for the inventory accuracy KPI. */
+export const ReconciliationCompleted = defineEvent({
+  type: 'keel.erp.reconciliation.completed.v1',
+  source: '/keel/erp',
+  description: "A source's report was reconciled: lines matched, healed, escalated, and the accuracy",
+  schema: Type.Object({
+    runId: Type.String(),
+    source: Type.String(),
+    measure: Type.Union([Type.Literal('available'), Type.Literal('atp')]),
+    lines: Type.Integer({ minimum: 0 }),
+    matched: Type.Integer({ minimum: 0 }),
+    healed: Type.Integer({ minimum: 0 }),
+    exceptions: Type.Integer({ minimum: 0 }),
+    opened: Type.Integer({ minimum: 0 }),
+    autoResolved: Type.Integer({ minimum: 0 }),
+    /** matched / lines. */
+    accuracy: Type.Number({ minimum: 0, maximum: 1 }),
+    /** Σ |reported − expected|, units. */
+    unitError: Type.Integer({ minimum: 0 }),
+    startedAt: Type.String(),
+    finishedAt: Type.String(),
+  }),
+});
+
+export const erpEvents = [
+  InventoryLevelChanged,
+  InvoiceIssued,
+  PoReceived,
+  PriceListChanged,
+  ReconciliationExceptionOpened,
+  ReconciliationCompleted,
+];

@@ -16,6 +16,8 @@ import { createLevelPublisher } from './level.publisher.js';
 import { createLocationService } from './location.service.js';
 import { createPriceService } from './price.service.js';
 import { createProcurementService } from './procurement.service.js';
+import { createReconciliationService } from './reconciliation.service.js';
+import { createReplenishmentService } from './replenishment.service.js';
 import { createReservationService } from './reservation.service.js';
 import { erpMigrations } from './schema.js';
 import { createTaxService } from './tax.service.js';
@@ -23,7 +25,13 @@ import { createTaxService } from './tax.service.js';
 export type { ChannelSources, SkuAtp } from './atp.service.js';
 export type { Cost, CostLineView, OrderLineMargin } from './costing.service.js';
 export { ErpErrors } from './errors.js';
-export { InventoryLevelChanged, InvoiceIssued, PoReceived } from './events.js';
+export {
+  InventoryLevelChanged,
+  InvoiceIssued,
+  PoReceived,
+  ReconciliationCompleted,
+  ReconciliationExceptionOpened,
+} from './events.js';
 export { ForecastErrors } from './forecast.errors.js';
 export { InvoiceDocumentErrors } from './invoice.document.js';
 export { InvoiceErrors } from './invoice.errors.js';
@@ -39,6 +47,7 @@ export type { VerifyReport } from './ledger.verify.js';
 export type { Location } from './location.service.js';
 export type { LocationInput } from './location.validate.js';
 export { PriceErrors } from './price.errors.js';
+export { PriceListChanged } from './price.events.js';
 export type { PriceIndex } from './price.resolve.js';
 export type {
   PriceBatch,
@@ -73,6 +82,33 @@ export type {
 export { ProcurementStoreErrors } from './procurement.schemas.js';
 export type { ProcurementService } from './procurement.service.js';
 export type * from './procurement.types.js';
+export { ReconciliationErrors } from './reconciliation.errors.js';
+export type { ReconciliationService, RunDetail } from './reconciliation.service.js';
+export type {
+  AccuracyReport,
+  AccuracySummary,
+  ExceptionStatus,
+  Measure,
+  Outcome,
+  ReconciliationDifference,
+  ReconciliationException,
+  ReconciliationPolicy,
+  ReconciliationRun,
+  ReportInput,
+  ReportLine,
+  SourceAccuracy,
+  Tolerance as ReconciliationTolerance,
+} from './reconciliation.types.js';
+export { DEFAULT_RECONCILIATION_POLICY } from './reconciliation.types.js';
+export { ReplenishmentStoreErrors } from './replenishment.errors.js';
+export type {
+  BacktestRequest,
+  ReplenishmentPolicy,
+  ReplenishmentPolicyInput,
+  SuggestionRequest,
+} from './replenishment.schemas.js';
+export type { ReplenishmentService } from './replenishment.service.js';
+export type { ReplenishmentExplanation } from './replenishment.suggest.js';
 export type { Reservation } from './reservation.service.js';
 export { TaxErrors } from './tax.errors.js';
 export { BUILTIN_TAX_RULE_SETS, EU_VAT, UK_VAT, US_SALES_TAX } from './tax.rulesets.js';
@@ -115,6 +151,7 @@ export function createErp(deps: ErpDeps, options: Partial<ErpOptions> = {}): Erp
   const atp = createAtpService(deps);
   const publisher = createLevelPublisher(deps, { batchSize: o.publishBatchSize });
   const tax = createTaxService(deps);
+  const procurement = createProcurementService(deps, writer, journalWriter);
   const services: ErpServices = {
     locations,
     ledger,
@@ -128,8 +165,10 @@ export function createErp(deps: ErpDeps, options: Partial<ErpOptions> = {}): Erp
     tax,
     prices: createPriceService(deps),
     invoices: createInvoiceService(deps, tax, journalWriter),
-    procurement: createProcurementService(deps, writer, journalWriter),
+    procurement,
     costing: createCostingService(deps),
+    reconciliation: createReconciliationService(deps, atp),
+    replenishment: createReplenishmentService(deps, procurement),
   };
   const log = deps.log.child({ component: 'erp' });
   return {

@@ -5,7 +5,10 @@ import { costingMigration } from './costing.schema.js';
 import { invoiceMigration } from './invoice.schema.js';
 import { journalMigration } from './journal.schema.js';
 import { priceMigration } from './price.schema.js';
+import { supplierInvoiceBookingMigration } from './procurement.booking.schema.js';
 import { procurementMigration } from './procurement.schema.js';
+import { reconciliationMigration } from './reconciliation.schema.js';
+import { replenishmentMigration } from './replenishment.schema.js';
 import { taxMigration } from './tax.schema.js';
 
 /**
@@ -289,6 +292,9 @@ export const erpMigrations: MigrationSet = {
     priceMigration,
     invoiceMigration,
     procurementMigration,
+    replenishmentMigration,
     costingMigration,
+    reconciliationMigration,
+    supplierInvoiceBookingMigration,
   ],
 };
