@@ -30,7 +30,7 @@ const PUBLISH_TASK = 1;
  * statement per 500 on SQLite (`(sku, seq) in (values …)`), one on PostgreSQL (two bound arrays):
  * a 500-term `OR` of `sku = ? and seq = ?` cost PostgreSQL a tenth of the drain.
  */
-async function deleteMarks(
+export async function deleteMarks(
   tx: Tx,
   dialect: Dialect,
   marks: readonly { sku: string; seq: number | string }[],
