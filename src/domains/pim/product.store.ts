@@ -122,11 +122,39 @@ const PRODUCT_COLUMNS = [
   'created_at',
   'updated_at',
 ] as const;
-const PRODUCT_UPSERT = `on conflict ("sku") do update set ${PRODUCT_COLUMNS.filter(
-  (c) => !['id', 'sku', 'created_at'].includes(c),
-)
-  .map((c) => `"${c}" = excluded."${c}"`)
-  .join(', ')}`;
+/** Columns of the product row that other indexes are built on, in groups of one index each. */
+const INDEXED_GROUPS = [['family'], ['parent', 'axis_key'], ['status']] as const;
+const CONTENT_COLUMNS = ['categories', 'values', 'version', 'content_hash', 'updated_at'] as const;
+
+/**
+ * The upsert of product rows whose indexed columns changed as `mask` says (bit i: group i). SQLite
+ * deletes and re-inserts the entries of every index whose columns the SET names, even unchanged —
+ * a random page each — so an update names only the groups that really change.
+ */
+const upsertClauses = new Map<number, string>();
+function productUpsert(mask: number): string {
+  let clause = upsertClauses.get(mask);
+  if (!clause) {
+    const columns = [
+      ...INDEXED_GROUPS.flatMap((g, i) => (mask & (1 << i) ? [...g] : [])),
+      ...CONTENT_COLUMNS,
+    ];
+    clause = `on conflict ("sku") do update set ${columns.map((c) => `"${c}" = excluded."${c}"`).join(', ')}`;
+    upsertClauses.set(mask, clause);
+  }
+  return clause;
+}
+const ALL_INDEXED = (1 << INDEXED_GROUPS.length) - 1;
+
+/** Which index groups of `row` differ from the stored `before` (all, for a new product). */
+function changedIndexes(row: PimProductRow, before: PimProductRow | undefined): number {
+  if (!before) return ALL_INDEXED;
+  let mask = 0;
+  INDEXED_GROUPS.forEach((g, i) => {
+    if (g.some((c) => (row[c] ?? null) !== (before[c] ?? null))) mask |= 1 << i;
+  });
+  return mask;
+}
 
 /** A product's values of unique attributes, as [attribute, value] pairs in a stable order. */
 function uniqueEntries(attrs: readonly AttributeDef[], values: ProductValues): [string, string][] {
@@ -399,14 +427,22 @@ export function createProductStore(
       }
 
       if (rows.length === 0) return results;
-      await insertRows(
-        tx,
-        dialect,
-        'pim_products',
-        PRODUCT_COLUMNS,
-        rows.map((r) => PRODUCT_COLUMNS.map((c) => r[c])),
-        PRODUCT_UPSERT,
-      );
+      const byMask = new Map<number, PimProductRow[]>();
+      for (const r of rows) {
+        const mask = changedIndexes(r, existing.get(r.sku));
+        const group = byMask.get(mask);
+        if (group) group.push(r);
+        else byMask.set(mask, [r]);
+      }
+      for (const [mask, group] of byMask)
+        await insertRows(
+          tx,
+          dialect,
+          'pim_products',
+          PRODUCT_COLUMNS,
+          group.map((r) => PRODUCT_COLUMNS.map((c) => r[c])),
+          productUpsert(mask),
+        );
       await insertRows(
         tx,
         dialect,
