@@ -185,6 +185,26 @@ describe.each(backends)('ERP invoicing [%s]', (backend) => {
     expect(await codes(erp.invoices.credit(part.id, { reference: 'return-3f', reason: 'x' }))).toEqual([
       'ERP_INVOICE_NOT_CREDITABLE',
     ]);
+    // A retry of credits that went through returns the stored notes (though nothing is left now);
+    // the same reference with another request is a conflict.
+    const retried = await erp.invoices.credit(inv.id, {
+      reference: 'return-3a',
+      reason: 'one tee returned',
+      issueDate: '2026-11-25',
+      lines: [{ sku: 'TEE-RED-M', quantity: 1 }],
+    });
+    expect([retried.id, retried.number]).toEqual([part.id, part.number]);
+    const again = await erp.invoices.credit(inv.id, { reference: 'return-3d', reason: 'order cancelled' });
+    expect(again.id).toBe(rest.id);
+    expect(
+      await codes(
+        erp.invoices.credit(inv.id, {
+          reference: 'return-3a',
+          reason: 'one tee returned',
+          lines: [{ sku: 'MUG-1', quantity: 1 }],
+        }),
+      ),
+    ).toEqual(['ERP_INVOICE_REFERENCE_CONFLICT']);
     const [tb] = await erp.journal.trialBalance({ currency: 'EUR' });
     expect(tb!.balanced).toBe(true);
   });

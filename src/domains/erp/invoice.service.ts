@@ -89,6 +89,36 @@ export function createInvoiceService(deps: ErpDeps, tax: TaxService, journal: Jo
     };
   }
 
+  /**
+   * The credit note already issued under `c.reference`, if it is the same request: for this
+   * invoice, the same reason, shipping choice and, when lines were named, the same quantities.
+   * Another request under that reference is a conflict.
+   */
+  async function priorCredit(tx: Tx, original: ErpInvoiceRow, c: CreditInput): Promise<Invoice | undefined> {
+    const prior = (await tx
+      .selectFrom('erp_invoices')
+      .selectAll()
+      .where('kind', '=', 'credit_note')
+      .where('reference', '=', c.reference)
+      .executeTakeFirst()) as ErpInvoiceRow | undefined;
+    if (!prior) return undefined;
+    const note = JSON.parse(prior.request) as InvoiceInput;
+    const quantities = (ls: readonly { sku: string; quantity: number }[]) => {
+      const m = new Map<string, number>();
+      for (const l of ls) m.set(l.sku, (m.get(l.sku) ?? 0) + micro(l.quantity));
+      return JSON.stringify([...m].sort(([a], [b]) => a.localeCompare(b)));
+    };
+    const same =
+      prior.credits === original.id &&
+      (note.notes ?? []).includes(`Credit note for invoice ${original.number}: ${c.reason}`) &&
+      (c.lines === undefined || quantities(c.lines) === quantities(note.lines)) &&
+      (c.shipping === undefined || c.shipping === (note.shipping !== undefined)) &&
+      (c.issueDate === undefined || c.issueDate === prior.issue_date);
+    if (same) return toInvoice(prior);
+    const basis = includesTax(note);
+    throw referenceConflict('credit_note', c.reference, prior.number, { was: basis, now: basis });
+  }
+
   /** Issue one document in `tx`: the shared path of invoices and credit notes. */
   async function issueIn(
     tx: Tx,
@@ -293,6 +323,10 @@ export function createInvoiceService(deps: ErpDeps, tax: TaxService, journal: Jo
           throw InvoiceErrors.NOT_CREDITABLE.create(
             `${original.number} is a credit note; credit the invoice`,
           );
+        // A retry of a credit that went through: before anything is measured against what is left
+        // (which that credit already used up), the stored note is the answer.
+        const repeat = await priorCredit(tx, original, c);
+        if (repeat) return repeat;
         const { req, left, shippingLeft } = await remaining(tx, original);
         const wanted = new Map<string, number>();
         if (c.lines) for (const l of c.lines) wanted.set(l.sku, (wanted.get(l.sku) ?? 0) + micro(l.quantity));
