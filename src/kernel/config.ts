@@ -181,6 +181,25 @@ export const ConfigSchema = Type.Object(
           maximum: 10_000,
           description: 'Reservations released per sweep transaction',
         }),
+        reconciliationToleranceUnits: Int({
+          default: 0,
+          minimum: 0,
+          description:
+            'Reconciliation: units a reported quantity may differ and still match (per report overridable)',
+        }),
+        reconciliationToleranceBasisPoints: Int({
+          default: 0,
+          minimum: 0,
+          maximum: 10_000,
+          description:
+            'Reconciliation: relative tolerance in basis points of the ERP quantity (the larger of the two applies)',
+        }),
+        reconciliationExceptionAfterRuns: Int({
+          default: 2,
+          minimum: 1,
+          maximum: 100,
+          description: 'Reconciliation: consecutive drifting runs of a line before it becomes an exception',
+        }),
       },
       { default: {} },
     ),

@@ -429,3 +429,33 @@ describe.each(backends)('ERP inventory reconciliation [%s]', (backend) => {
     }
   });
 });
+
+describe.each(backends)('ERP reconciliation defaults from the configuration [%s]', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(backend, {
+      'erp.reconciliationToleranceUnits': 2,
+      'erp.reconciliationExceptionAfterRuns': 1,
+    });
+    const erp = t.app.domains.erp;
+    await seedLocations(erp, ['WH1']);
+    await erp.ledger.post([
+      { type: 'receipt', reference: 'rec:cfg', sku: 'CFG-1', location: 'WH1', quantity: 10 },
+    ]);
+  });
+  afterAll(async () => t?.cleanup());
+
+  it('matches within the configured tolerance and escalates at the configured run', async () => {
+    const report = (quantity: number, extra: Record<string, unknown> = {}) =>
+      t.api('POST', '/api/v1/erp/reconciliation/runs', {
+        source: 'cfg-shop',
+        lines: [{ sku: 'CFG-1', location: 'WH1', quantity }],
+        ...extra,
+      });
+    expect((await report(12)).body).toMatchObject({ matched: 1, exceptions: 0, accuracy: 1 });
+    // Beyond 2 units: an exception at the first drifting run, not healed first.
+    expect((await report(13)).body).toMatchObject({ matched: 0, healed: 0, exceptions: 1 });
+    // A report's own policy still overrides the configuration.
+    expect((await report(13, { tolerance: { units: 5 } })).body).toMatchObject({ matched: 1, exceptions: 0 });
+  });
+});

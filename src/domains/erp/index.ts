@@ -17,6 +17,7 @@ import { createLocationService } from './location.service.js';
 import { createPriceService } from './price.service.js';
 import { createProcurementService } from './procurement.service.js';
 import { createReconciliationService } from './reconciliation.service.js';
+import { DEFAULT_RECONCILIATION_POLICY } from './reconciliation.types.js';
 import { createReplenishmentService } from './replenishment.service.js';
 import { createReservationService } from './reservation.service.js';
 import { erpMigrations } from './schema.js';
@@ -123,6 +124,10 @@ export interface ErpOptions {
   sweepIntervalMs: number;
   /** Reservations released per sweep transaction. */
   sweepBatchSize: number;
+  /** Reconciliation defaults, a report may override them (see docs/erp-reconciliation.md). */
+  reconciliationToleranceUnits: number;
+  reconciliationToleranceBasisPoints: number;
+  reconciliationExceptionAfterRuns: number;
 }
 
 export const DEFAULT_ERP_OPTIONS: ErpOptions = {
@@ -130,6 +135,9 @@ export const DEFAULT_ERP_OPTIONS: ErpOptions = {
   publishBatchSize: 500,
   sweepIntervalMs: 1000,
   sweepBatchSize: 500,
+  reconciliationToleranceUnits: DEFAULT_RECONCILIATION_POLICY.tolerance.units,
+  reconciliationToleranceBasisPoints: DEFAULT_RECONCILIATION_POLICY.tolerance.basisPoints,
+  reconciliationExceptionAfterRuns: DEFAULT_RECONCILIATION_POLICY.exceptionAfterRuns,
 };
 
 export interface Erp extends DomainModule, ErpServices {}
@@ -167,7 +175,10 @@ export function createErp(deps: ErpDeps, options: Partial<ErpOptions> = {}): Erp
     invoices: createInvoiceService(deps, tax, journalWriter),
     procurement,
     costing: createCostingService(deps),
-    reconciliation: createReconciliationService(deps, atp),
+    reconciliation: createReconciliationService(deps, atp, {
+      tolerance: { units: o.reconciliationToleranceUnits, basisPoints: o.reconciliationToleranceBasisPoints },
+      exceptionAfterRuns: o.reconciliationExceptionAfterRuns,
+    }),
     replenishment: createReplenishmentService(deps, procurement),
   };
   const log = deps.log.child({ component: 'erp' });
