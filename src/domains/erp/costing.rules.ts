@@ -91,6 +91,28 @@ export function issueValue(q: number, quantity: number, value: number, lastUnitC
 const averageOf = (quantity: number, value: number): number | null =>
   quantity > 0 ? value / quantity : null;
 
+/** Net change of what is on hand, and of what is in transit, per location, of a movement's entries. */
+export function stockDeltas(entries: readonly Entry[]): {
+  physical: Map<string, number>;
+  transit: Map<string, number>;
+} {
+  const physical = new Map<string, number>();
+  const transit = new Map<string, number>();
+  for (const e of entries) {
+    if ((PHYSICAL as readonly string[]).includes(e.account))
+      physical.set(e.location, (physical.get(e.location) ?? 0) + e.quantity);
+    else if (e.account === 'in_transit') transit.set(e.location, (transit.get(e.location) ?? 0) + e.quantity);
+  }
+  return { physical, transit };
+}
+
+/** Does a movement change what is on hand or in transit anywhere (and so, what its stock is worth)? */
+export function movesValue(entries: readonly Entry[]): boolean {
+  const { physical, transit } = stockDeltas(entries);
+  for (const m of [physical, transit]) for (const v of m.values()) if (v !== 0) return true;
+  return false;
+}
+
 /** Movements may carry a unit cost in a currency; these are the types that take one. */
 export const COSTED_INFLOWS: ReadonlySet<MovementInput['type']> = new Set([
   'receipt',
@@ -110,13 +132,7 @@ export function costMovement(
   state: CostingState,
   path: string,
 ): { lines: CostLine[]; problems: FieldError[] } {
-  const physical = new Map<string, number>();
-  const transit = new Map<string, number>();
-  for (const e of entries) {
-    if ((PHYSICAL as readonly string[]).includes(e.account))
-      physical.set(e.location, (physical.get(e.location) ?? 0) + e.quantity);
-    else if (e.account === 'in_transit') transit.set(e.location, (transit.get(e.location) ?? 0) + e.quantity);
-  }
+  const { physical } = stockDeltas(entries);
   const problems: FieldError[] = [];
   const lines: CostLine[] = [];
 

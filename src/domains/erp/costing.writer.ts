@@ -1,6 +1,6 @@
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { insertRows } from '../../kernel/sql.js';
-import { type CostingState, type CostLine, costMovement } from './costing.rules.js';
+import { type CostingState, type CostLine, costMovement, movesValue } from './costing.rules.js';
 import type { ErpCostRow } from './costing.schema.js';
 import type { FieldError } from './errors.js';
 import { adjustmentEntry, cogsEntry, restockEntry } from './journal.templates.js';
@@ -84,19 +84,6 @@ const LINE_COLUMNS = [
   'journal_entry',
   'occurred_at',
 ] as const;
-
-/** Does this movement change what is on hand or in transit anywhere (and so, its value)? */
-function movesValue(entries: readonly Entry[]): boolean {
-  const net = new Map<string, number>();
-  for (const e of entries) {
-    if (e.account === 'inbound' || e.account === 'external' || e.account === 'shipped') continue;
-    if (e.account === 'scrap' || e.account === 'variance') continue;
-    const k = `${e.location}\u0000${e.account === 'in_transit' ? 't' : 'p'}`;
-    net.set(k, (net.get(k) ?? 0) + e.quantity);
-  }
-  for (const v of net.values()) if (v !== 0) return true;
-  return false;
-}
 
 export function createCostingWriter(dialect: Dialect, journal: JournalPoster) {
   const upsert = `on conflict ("sku", "location") do update set ${COST_COLUMNS.slice(2)

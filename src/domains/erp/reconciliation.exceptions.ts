@@ -2,6 +2,7 @@ import type { EventInput } from '../../kernel/events.js';
 import { newId } from '../../kernel/ids.js';
 import { assertOwnership } from '../../kernel/ownership.js';
 import type { Tx } from '../../kernel/ports/store.js';
+import { chunked } from '../../kernel/sql.js';
 import { ReconciliationExceptionOpened } from './events.js';
 import { actor, type ErpDeps } from './ledger.service.js';
 import { limitOf } from './procurement.store.js';
@@ -104,26 +105,15 @@ export function createReconciliationExceptions(deps: ErpDeps) {
     events: EventInput[],
   ): Promise<{ opened: number; autoResolved: number }> {
     const open = await openExceptions(tx, run.source, run.measure);
-    let opened = 0;
-    let autoResolved = 0;
+    // Set-based where the values are shared: one update for every auto-resolved exception, one
+    // multi-row insert for the new ones; only a still-drifting open exception gets its own update.
+    const resolved: string[] = [];
+    const fresh: Record<string, unknown>[] = [];
     for (const j of judged) {
       const existing = open.get(j.key);
       const drift = { reported: j.line.quantity, expected: j.expected, delta: j.delta, streak: j.streak };
-      if (j.outcome === 'matched' && existing) {
-        autoResolved++;
-        await tx
-          .updateTable('erp_reconciliation_exceptions')
-          .set({
-            status: 'resolved',
-            closed_at: run.at,
-            closed_by: AUTO_ACTOR,
-            close_reason: `matched in run ${run.id}`,
-            closed_run: run.id,
-            updated_at: run.at,
-          })
-          .where('id', '=', existing.id)
-          .execute();
-      } else if (j.outcome === 'exception' && existing) {
+      if (j.outcome === 'matched' && existing) resolved.push(existing.id);
+      else if (j.outcome === 'exception' && existing) {
         await tx
           .updateTable('erp_reconciliation_exceptions')
           .set({
@@ -135,26 +125,22 @@ export function createReconciliationExceptions(deps: ErpDeps) {
           .where('id', '=', existing.id)
           .execute();
       } else if (j.outcome === 'exception') {
-        opened++;
         const id = newId('rcx');
         const target = targetOf(j.line);
-        await tx
-          .insertInto('erp_reconciliation_exceptions')
-          .values({
-            id,
-            source: run.source,
-            measure: run.measure,
-            sku: j.line.sku,
-            target,
-            status: 'open',
-            ...drift,
-            occurrences: 1,
-            first_run: run.id,
-            last_run: run.id,
-            opened_at: run.at,
-            updated_at: run.at,
-          })
-          .execute();
+        fresh.push({
+          id,
+          source: run.source,
+          measure: run.measure,
+          sku: j.line.sku,
+          target,
+          status: 'open',
+          ...drift,
+          occurrences: 1,
+          first_run: run.id,
+          last_run: run.id,
+          opened_at: run.at,
+          updated_at: run.at,
+        });
         events.push(
           ReconciliationExceptionOpened.input(
             id,
@@ -174,6 +160,23 @@ export function createReconciliationExceptions(deps: ErpDeps) {
         );
       }
     }
+    for (const ids of chunked(resolved))
+      await tx
+        .updateTable('erp_reconciliation_exceptions')
+        .set({
+          status: 'resolved',
+          closed_at: run.at,
+          closed_by: AUTO_ACTOR,
+          close_reason: `matched in run ${run.id}`,
+          closed_run: run.id,
+          updated_at: run.at,
+        })
+        .where('id', 'in', ids)
+        .execute();
+    for (const rows of chunked(fresh, 200))
+      await tx.insertInto('erp_reconciliation_exceptions').values(rows).execute();
+    const opened = fresh.length;
+    const autoResolved = resolved.length;
     return { opened, autoResolved };
   }
 
