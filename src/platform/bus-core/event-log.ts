@@ -14,7 +14,8 @@ export const LOG_SEQUENCED = 'keel_log';
 /** Raised on PostgreSQL when rows await the sequencer. */
 export const LOG_APPENDED = 'keel_log_new';
 
-const INSERT_CHUNK = 1000;
+/** Rows per PostgreSQL INSERT: 9 parameters each, far under the protocol's 65,535. */
+const PG_CHUNK = 1000;
 /** Rows per SQLite INSERT: 9 parameters each, well under SQLite's limit; one statement text. */
 const SQLITE_CHUNK = 100;
 
@@ -64,19 +65,24 @@ interface LogRow {
 
 /**
  * PostgreSQL: lock the partition keys (so two writers of one key become visible in the order they
- * wrote it), then insert unnumbered rows for the sequencer — one statement, one round trip. Each
- * column travels as one array parameter: PostgreSQL reads a text array far more cheaply than a
- * JSON document holding the rows (the envelopes, JSON themselves, would be parsed as JSON strings
- * again) — about half of the insert's server time. Rows get their `id` in array order.
+ * wrote it), then insert unnumbered rows for the sequencer — one statement, one round trip per
+ * chunk. Every value is its own parameter of a multi-row VALUES list: PostgreSQL reads that about
+ * three times faster than the same rows as text-array parameters (array_in has to unescape every
+ * quote of the JSON envelopes) and faster still than a JSON document of rows. Rows get their `id`
+ * in list order (`ORDER BY i`).
  *
  * The locks are an uncorrelated sub-select in the WHERE clause, which PostgreSQL evaluates once,
  * before the first row is produced: every key is locked before any row is written.
  */
 async function insertPostgres(tx: Tx, rows: readonly LogRow[]): Promise<void> {
   const keys = [...new Set(rows.map((r) => r.partition_key))];
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const chunk = rows.slice(i, i + INSERT_CHUNK);
-    const column = <K extends keyof LogRow>(k: K) => chunk.map((r) => r[k]);
+  for (let i = 0; i < rows.length; i += PG_CHUNK) {
+    const values = rows
+      .slice(i, i + PG_CHUNK)
+      .map(
+        (r, j) =>
+          sql`(${j}::int, ${r.event_id}, ${r.type}, ${r.subject}, ${r.partition_key}, ${r.partition}::int, ${r.correlation_id}, ${r.time}, ${r.envelope})`,
+      );
     const lock =
       i === 0
         ? sql`(SELECT count(*) FROM (SELECT pg_advisory_xact_lock(h) FROM (
@@ -86,10 +92,8 @@ async function insertPostgres(tx: Tx, rows: readonly LogRow[]): Promise<void> {
     await sql`INSERT INTO keel_event_log
         (event_id, type, subject, partition_key, partition, correlation_id, time, envelope)
       SELECT event_id, type, subject, partition_key, partition, correlation_id, time, envelope
-      FROM unnest(${column('event_id')}::text[], ${column('type')}::text[], ${column('subject')}::text[],
-        ${column('partition_key')}::text[], ${column('partition')}::int[], ${column('correlation_id')}::text[],
-        ${column('time')}::text[], ${column('envelope')}::text[])
-        WITH ORDINALITY AS r(event_id, type, subject, partition_key, partition, correlation_id, time, envelope, i)
+      FROM (VALUES ${sql.join(values)})
+        AS r(i, event_id, type, subject, partition_key, partition, correlation_id, time, envelope)
       WHERE ${lock}
       ORDER BY i`.execute(tx);
   }
