@@ -435,15 +435,18 @@ describe.each(backends)('PIM product search [%s]', (backend) => {
   it('rewrites derived rows only when they change, and keeps them right when they do', async () => {
     const dialect = t.app.store.dialect;
     const rowKey = dialect === 'sqlite' ? sql`rowid` : sql`ctid::text`;
-    /** Physical identities of a product's rows: a delete and re-insert changes them. */
+    /**
+     * Physical identities of a product's rows: a delete and re-insert changes them. Search
+     * documents are overwritten in place when their text changes, so theirs include the text.
+     */
     const identities = async (table: string, productId: string) =>
       (
         await sql<{
           k: unknown;
-        }>`select ${rowKey} as k from ${sql.table(table)} where product_id = ${productId} order by 1`.execute(
-          t.app.store.db,
-        )
-      ).rows.map((r) => String(r.k));
+          x: unknown;
+        }>`select ${rowKey} as k, ${table === searchDocsTable(dialect) ? sql`text` : sql`''`} as x
+          from ${sql.table(table)} where product_id = ${productId} order by 1`.execute(t.app.store.db)
+      ).rows.map((r) => `${String(r.k)} ${String(r.x)}`);
     const tables = [
       searchDocsTable(dialect),
       'pim_completeness',

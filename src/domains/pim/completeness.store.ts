@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { sameJson } from '../../kernel/json.js';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { chunked, insertRows } from '../../kernel/sql.js';
 import type { CatalogSnapshot, ProductValues } from './catalog.types.js';
@@ -44,11 +45,7 @@ export function createCompletenessIndex(dialect: Dialect): CompletenessIndex {
         out.set(p.id, computed);
         // The stored rows describe the previous values (the catalog's own changes reindex in
         // their transaction): when those give the same rows, there is nothing to rewrite.
-        if (
-          p.previous &&
-          JSON.stringify(compute(p.previous.family, p.previous.values)) === JSON.stringify(computed)
-        )
-          continue;
+        if (p.previous && sameJson(compute(p.previous.family, p.previous.values), computed)) continue;
         if (!p.created) stale.push(p.id);
         for (const r of computed)
           rows.push([

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sameJson } from '../../kernel/json.js';
 import type { ProductInput, ProductValues } from './catalog.types.js';
 
 /**
@@ -54,18 +55,17 @@ export function creationDiffText(c: ProductContent, text: ContentText): string {
 
 export function diffContent(before: ProductContent | null, after: ProductContent): ContentDiff {
   const diff: ContentDiff = {};
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!before || before.family !== after.family) diff.family = [before?.family ?? null, after.family];
   if (!before || before.parent !== after.parent) {
     if (before || after.parent !== null) diff.parent = [before?.parent ?? null, after.parent];
   }
-  if (!before || !same(before.categories, after.categories))
+  if (!before || !sameJson(before.categories, after.categories))
     diff.categories = [before?.categories ?? null, after.categories];
   const codes = new Set([...Object.keys(before?.values ?? {}), ...Object.keys(after.values)]);
   for (const code of [...codes].sort()) {
     const b = before?.values[code] ?? null;
     const a = after.values[code] ?? null;
-    if (!same(b, a)) diff[`values.${code}`] = [b, a];
+    if (!sameJson(b, a)) diff[`values.${code}`] = [b, a];
   }
   return diff;
 }

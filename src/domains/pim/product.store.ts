@@ -1,4 +1,5 @@
 import { newId } from '../../kernel/ids.js';
+import { sameJson } from '../../kernel/json.js';
 import type { EventBus } from '../../kernel/ports/bus.js';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { chunked, insertRows } from '../../kernel/sql.js';
@@ -404,7 +405,7 @@ export function createProductStore(
         }
         const unique = uniqueEntries(uniqueAttrs, content.values);
         const uniqueBefore = beforeValues ? uniqueEntries(uniqueAttrs, beforeValues) : undefined;
-        if (!uniqueBefore || JSON.stringify(unique) !== JSON.stringify(uniqueBefore)) {
+        if (!uniqueBefore || !sameJson(unique, uniqueBefore)) {
           if (before) uniquesChanged.push(id);
           for (const [attribute, value] of unique) uniqueRows.push([attribute, value, id]);
         }

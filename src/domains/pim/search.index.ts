@@ -1,3 +1,4 @@
+import { sameJson } from '../../kernel/json.js';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { chunked, insertRows } from '../../kernel/sql.js';
 import type { AttributeDef, CatalogSnapshot } from './catalog.types.js';
@@ -21,6 +22,7 @@ export interface SearchDoc {
 
 const SEARCH_COLUMNS = ['product_id', 'locale', 'text'] as const;
 const DELETE_CHUNK = 500;
+const SEARCH_UPSERT = 'on conflict ("product_id", "locale") do update set "text" = excluded."text"';
 /** Bound on one document's text: PostgreSQL refuses a tsvector over 1 MB. */
 const MAX_TEXT = 200_000;
 
@@ -109,28 +111,27 @@ export async function writeSearchDocs(
   // A product written twice in one batch keeps its last content (the store dedups SKUs, but be safe).
   const latest = new Map<string, (typeof products)[number]>();
   for (const p of products) latest.set(p.id, p);
-  const rows: SearchDoc[] = [];
-  // New products have no documents yet: only rewritten ones need theirs removed first.
+  const inserts: unknown[][] = [];
+  const updates: unknown[][] = [];
+  // Rewritten without a known previous state (a reindex, a move to another model): removed first.
   const stale: string[] = [];
   for (const p of latest.values()) {
-    const docs = searchDocs(locales, attributes, p);
-    if (p.previous) {
-      const before = searchDocs(locales, attributes, { ...p, values: p.previous.values });
-      if (before.every((d, i) => d.text === docs[i]!.text)) continue;
-    }
-    if (!p.created) stale.push(p.id);
-    rows.push(...docs);
+    // The documents are a function of the SKU and the searchable values only: when those are as
+    // before (a price edit), the stored documents stand. When they differ, the documents almost
+    // always do too, so they are rewritten without rendering the old ones to compare.
+    const previous = p.previous?.values;
+    if (previous && attributes.every((a) => sameJson(previous[a.code], p.values[a.code]))) continue;
+    if (!p.created && !previous) stale.push(p.id);
+    // An update's stored documents cover the same locales (catalog changes reindex in their own
+    // transaction), so it overwrites them in place: one upsert instead of a delete and an insert
+    // of the content rows and their index entries.
+    const target = previous ? updates : inserts;
+    for (const d of searchDocs(locales, attributes, p)) target.push(SEARCH_COLUMNS.map((c) => d[c]));
   }
   for (const part of chunked(stale, DELETE_CHUNK))
     await tx.deleteFrom(table).where('product_id', 'in', part).execute();
-  if (locales.length === 0) return;
-  await insertRows(
-    tx,
-    dialect,
-    table,
-    SEARCH_COLUMNS,
-    rows.map((r) => SEARCH_COLUMNS.map((c) => r[c])),
-  );
+  await insertRows(tx, dialect, table, SEARCH_COLUMNS, inserts);
+  await insertRows(tx, dialect, table, SEARCH_COLUMNS, updates, SEARCH_UPSERT);
 }
 
 /** The hook the product write path runs in the writer's transaction. */

@@ -6,6 +6,7 @@ import type { CloudEvent, EventContext, EventInput, StoredEvent } from '../../ke
 import { idLowerBound } from '../../kernel/ids.js';
 import type { EventQuery } from '../../kernel/ports/bus.js';
 import type { Store, Tx } from '../../kernel/ports/store.js';
+import { insertRows } from '../../kernel/sql.js';
 import { buildEnvelope, partitionOf } from './envelope.js';
 import { typeFilter } from './type-filter.js';
 
@@ -16,8 +17,17 @@ export const LOG_APPENDED = 'keel_log_new';
 
 /** Rows per PostgreSQL INSERT: 9 parameters each, far under the protocol's 65,535. */
 const PG_CHUNK = 1000;
-/** Rows per SQLite INSERT: 9 parameters each, well under SQLite's limit; one statement text. */
-const SQLITE_CHUNK = 100;
+const LOG_COLUMNS = [
+  'seq',
+  'event_id',
+  'type',
+  'subject',
+  'partition_key',
+  'partition',
+  'correlation_id',
+  'time',
+  'envelope',
+] as const;
 
 export interface EventLogOptions {
   store: Store;
@@ -114,24 +124,30 @@ async function insertSqlite(tx: Tx, rows: readonly LogRow[]): Promise<void> {
     );
     return;
   }
-  // A batch: the next position once, then multi-row VALUES in chunks of a fixed size (so the
-  // prepared statements are reused), each row with its explicit position.
+  // A batch: the next position once, then multi-row inserts (prepared statement texts reused),
+  // each row with its explicit position.
   const { max } = await tx
     .selectFrom('keel_event_log')
     .select((eb) => eb.fn.max('seq').as('max'))
     .executeTakeFirstOrThrow();
   let seq = Number(max ?? 0);
-  for (let i = 0; i < rows.length; i += SQLITE_CHUNK) {
-    const values = rows
-      .slice(i, i + SQLITE_CHUNK)
-      .map(
-        (r) =>
-          sql`(${++seq}, ${r.event_id}, ${r.type}, ${r.subject}, ${r.partition_key}, ${r.partition}, ${r.correlation_id}, ${r.time}, ${r.envelope})`,
-      );
-    await sql`INSERT INTO keel_event_log
-        (seq, event_id, type, subject, partition_key, partition, correlation_id, time, envelope)
-      VALUES ${sql.join(values)}`.execute(tx);
-  }
+  await insertRows(
+    tx,
+    'sqlite',
+    'keel_event_log',
+    LOG_COLUMNS,
+    rows.map((r) => [
+      ++seq,
+      r.event_id,
+      r.type,
+      r.subject,
+      r.partition_key,
+      r.partition,
+      r.correlation_id,
+      r.time,
+      r.envelope,
+    ]),
+  );
 }
 
 /**
