@@ -1,7 +1,7 @@
 import type { Figure, Scenario } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { type BenchArgs, parseArgs, USAGE, UsageError } from './support/args.js';
-import { currentLoad, describeMachine, machineLine } from './support/machine.js';
+import { cpuTicks, currentLoad, describeMachine, machineLine, stealPercent } from './support/machine.js';
 import { type ScenarioRecord, saveResults, toRecord } from './support/results.js';
 import { judge, renderTable, type Skipped, type Verdict } from './support/table.js';
 
@@ -63,6 +63,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const scenario of scenarios) {
     const started = new Date();
     const loadBefore = currentLoad();
+    const ticksBefore = cpuTicks();
     log(`\n[${scenario.name}] ${scenario.description}`);
     let figures: Figure[] = [];
     let error: string | undefined;
@@ -90,17 +91,13 @@ async function main(argv: readonly string[]): Promise<number> {
     const judged = args.quick ? [] : judge(figures, scenario.targets);
     all.push(...figures);
     verdicts.push(...judged);
-    records[scenario.name] = toRecord(
-      scenario.name,
-      started,
-      loadBefore,
-      args.quick,
-      figures,
-      skipped,
-      judged,
-      error,
-    );
-    log(`[${scenario.name}] load average ${loadBefore} before, ${currentLoad()} after`);
+    const stealPct = stealPercent(ticksBefore, cpuTicks());
+    records[scenario.name] = {
+      ...toRecord(scenario.name, started, loadBefore, args.quick, figures, skipped, judged, error),
+      ...(stealPct !== undefined ? { stealPct } : {}),
+    };
+    const steal = stealPct !== undefined ? `; ${stealPct} % of CPU time stolen by the hypervisor` : '';
+    log(`[${scenario.name}] load average ${loadBefore} before, ${currentLoad()} after${steal}`);
     if (args.json) for (const f of figures) console.log(JSON.stringify(f));
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { type Calibration, calibrate } from './calibrate.js';
 import { missingServices, NATS_URL, PG_ADMIN_URL } from './services.js';
 
 /** What the figures were measured on: without it, a number means little. */
@@ -16,6 +17,8 @@ export interface Machine {
   nats: string | null;
   /** 1-minute load average when the run began: other work on the machine skews every figure. */
   loadAvg1m: number;
+  /** Fixed workloads timed at the start: compare these before comparing figures across days. */
+  calibration: Calibration;
 }
 
 function osName(): string {
@@ -76,7 +79,34 @@ export async function describeMachine(): Promise<Machine> {
     postgres: await postgresVersion(),
     nats: await natsVersion(),
     loadAvg1m: currentLoad(),
+    calibration: calibrate(),
   };
+}
+
+/** Cumulative CPU ticks of the whole machine (Linux `/proc/stat`), or undefined elsewhere. */
+export interface CpuTicks {
+  total: number;
+  steal: number;
+}
+
+export function cpuTicks(): CpuTicks | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const fields = line.trim().split(/\s+/).slice(1).map(Number);
+    if (fields.length < 8 || fields.some((n) => !Number.isFinite(n))) return undefined;
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The share of CPU time the hypervisor gave to other guests between two samples: on a virtual
+ * machine, the figures of a run with 15 % steal are not those of a run with none.
+ */
+export function stealPercent(from: CpuTicks | undefined, to: CpuTicks | undefined): number | undefined {
+  if (!from || !to || to.total <= from.total) return undefined;
+  return Math.round(((to.steal - from.steal) / (to.total - from.total)) * 1000) / 10;
 }
 
 export function currentLoad(): number {
@@ -91,6 +121,6 @@ export function machineLine(m: Machine): string {
   ];
   return (
     `${m.cpu}, ${m.cores} cores, ${m.ramGb} GB RAM, ${m.os}, Node ${m.node}; ${services.join(', ')}; ` +
-    `load average ${m.loadAvg1m}`
+    `load average ${m.loadAvg1m}; calibration: cpu ${m.calibration.cpuMs} ms, commit ${m.calibration.commitMs} ms`
   );
 }

@@ -12,6 +12,8 @@ export interface ScenarioRecord {
   durationS: number;
   /** 1-minute load average before and after the scenario ran. */
   load: [number, number];
+  /** CPU time stolen by the hypervisor while the scenario ran, in % (Linux only). */
+  stealPct?: number;
   quick: boolean;
   figures: Figure[];
   skipped: Omit<Skipped, 'scenario'>[];
