@@ -136,7 +136,7 @@ export async function createApp(options: AppOptions): Promise<KeelApp> {
       pim: createPim(deps, { maxAssetBytes: config.assets.maxBytes }),
       channels: createChannels(deps),
       oms: createOms(deps),
-      erp: createErp(deps, config.erp),
+      erp: createErp(deps, { ...config.erp, maxEventBytes: config.bus.maxEventBytes }),
     };
     const modules: DomainModule[] = Object.values(domains);
     const background = modules.flatMap((m) => m.background ?? []);

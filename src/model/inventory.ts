@@ -30,7 +30,9 @@ export type InventoryLevelData = Static<typeof InventoryLevelData>;
 /**
  * A SKU's stock changed. Coalesced: one event carries the SKU's state after every movement since
  * the previous event (not one event per movement), so consumers treat it as a snapshot and keep
- * the latest (events of one SKU are ordered: the partition key is the SKU).
+ * the latest (events of one SKU are ordered: the partition key is the SKU). Keeping the latest
+ * level per SKU × location (and the latest ATP per SKU × channel) is right for every event, split
+ * (`part`) or not.
  */
 export const InventoryLevelChangedData = Type.Object({
   sku: Type.String({ minLength: 1 }),
@@ -42,5 +44,13 @@ export const InventoryLevelChangedData = Type.Object({
   movementSeq: Type.Integer({ minimum: 0 }),
   /** When these levels were read. */
   asOf: Type.String(),
+  /**
+   * Present when a SKU stocked at very many locations did not fit one event: this event holds the
+   * `index`-th of `count` slices of its locations (in location order), each slice with the SKU's
+   * whole ATP and the same `movementSeq` and `asOf`. Absent: `levels` are all the SKU's locations.
+   */
+  part: Type.Optional(
+    Type.Object({ index: Type.Integer({ minimum: 1 }), count: Type.Integer({ minimum: 1 }) }),
+  ),
 });
 export type InventoryLevelChangedData = Static<typeof InventoryLevelChangedData>;

@@ -128,6 +128,8 @@ export interface ErpOptions {
   reconciliationToleranceUnits: number;
   reconciliationToleranceBasisPoints: number;
   reconciliationExceptionAfterRuns: number;
+  /** The bus's largest event (`bus.maxEventBytes`): level snapshots above it are split. */
+  maxEventBytes: number;
 }
 
 export const DEFAULT_ERP_OPTIONS: ErpOptions = {
@@ -138,6 +140,7 @@ export const DEFAULT_ERP_OPTIONS: ErpOptions = {
   reconciliationToleranceUnits: DEFAULT_RECONCILIATION_POLICY.tolerance.units,
   reconciliationToleranceBasisPoints: DEFAULT_RECONCILIATION_POLICY.tolerance.basisPoints,
   reconciliationExceptionAfterRuns: DEFAULT_RECONCILIATION_POLICY.exceptionAfterRuns,
+  maxEventBytes: 262_144,
 };
 
 export interface Erp extends DomainModule, ErpServices {}
@@ -157,7 +160,10 @@ export function createErp(deps: ErpDeps, options: Partial<ErpOptions> = {}): Erp
   const locations = createLocationService(deps);
   const reservations = createReservationService(deps, ledger, writer, { sweepBatchSize: o.sweepBatchSize });
   const atp = createAtpService(deps);
-  const publisher = createLevelPublisher(deps, { batchSize: o.publishBatchSize });
+  const publisher = createLevelPublisher(deps, {
+    batchSize: o.publishBatchSize,
+    maxEventBytes: o.maxEventBytes,
+  });
   const tax = createTaxService(deps);
   const procurement = createProcurementService(deps, writer, journalWriter);
   const services: ErpServices = {

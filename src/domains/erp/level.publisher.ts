@@ -7,6 +7,7 @@ import { horizonEnd, loadChannels, locationAtp } from './atp.service.js';
 import { InventoryLevelChanged } from './events.js';
 import { selectIn, toLevel } from './ledger.read.js';
 import type { ErpDeps } from './ledger.service.js';
+import { splitLevelSnapshot } from './level.split.js';
 import type { ErpLevelRow } from './schema.js';
 import { tryTaskLock } from './sql.js';
 
@@ -46,7 +47,7 @@ export async function deleteMarks(
   }
 }
 
-export function createLevelPublisher(deps: ErpDeps, options: { batchSize: number }) {
+export function createLevelPublisher(deps: ErpDeps, options: { batchSize: number; maxEventBytes: number }) {
   const { store, bus, clock } = deps;
 
   async function snapshot(
@@ -122,8 +123,10 @@ export function createLevelPublisher(deps: ErpDeps, options: { batchSize: number
           marks.map((m) => m.sku),
           clock.now(),
         );
-        const events: EventInput[] = [...data.values()].map((d) =>
-          InventoryLevelChanged.input(d.sku, d, { partitionKey: d.sku }),
+        const events: EventInput[] = [...data.values()].flatMap((d) =>
+          splitLevelSnapshot(d, options.maxEventBytes).map((part) =>
+            InventoryLevelChanged.input(d.sku, part, { partitionKey: d.sku }),
+          ),
         );
         await bus.append(tx, events);
         await deleteMarks(tx, store.dialect, marks);
