@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Erp, PurchaseOrderInput } from '../../src/domains/erp/index.js';
 import { createTestApp, type TestApp } from '../support/apps.js';
 import { availableBackends } from '../support/backends.js';
+import { waitFor } from '../support/buses.js';
 import { levelOf, seedLocations } from '../support/erp-fixture.js';
 
 /**
@@ -81,6 +82,25 @@ describe.each(backends)('ERP procurement booking [%s]', (backend) => {
           .map((r) => [r.account, [r.debit, r.credit, r.balance]]),
       ),
     };
+  };
+
+  /**
+   * The state changes an invoice announced, oldest first, once `n` are in the log (PostgreSQL
+   * sequences events after commit). Waits a little longer to see that no extra one follows.
+   */
+  const stateEvents = async (invoiceId: string, n: number) => {
+    const read = async () =>
+      (
+        await t.app.bus.admin.events({
+          type: 'keel.erp.supplier-invoice.state-changed.v1',
+          subject: invoiceId,
+          afterSeq: 0,
+          limit: 100,
+        })
+      ).map((e) => e.data as Record<string, unknown>);
+    await waitFor(async () => (await read()).length >= n, 10_000, `${n} events of ${invoiceId}`);
+    await new Promise((r) => setTimeout(r, 300));
+    return read();
   };
 
   /** An ordered, sent and fully received PO. */
@@ -168,6 +188,22 @@ describe.each(backends)('ERP procurement booking [%s]', (backend) => {
     });
     expect(again.id).toBe(inv.id);
     expect(await count('erp_journal_entries')).toBe(entries);
+    // Announced once (the resend is not a new state): booked on receipt, with its entry.
+    expect(await stateEvents(inv.id, 1)).toEqual([
+      expect.objectContaining({
+        invoiceId: inv.id,
+        number: 'NORD-1',
+        supplier: 'NORD',
+        poNumber: 'PO-B1',
+        currency: 'SEK',
+        total: 64_200,
+        matchStatus: 'matched_within_tolerance',
+        state: 'booked',
+        previousState: null,
+        journalEntry: inv.journalEntry,
+        reason: null,
+      }),
+    ]);
     // A matched invoice is not held: it can be neither released nor rejected.
     expect(await codes(erp.procurement.releaseSupplierInvoice(inv.id, { reason: 'ok' }))).toEqual([
       'ERP_SUPPLIER_INVOICE_NOT_HELD',
@@ -241,6 +277,23 @@ describe.each(backends)('ERP procurement booking [%s]', (backend) => {
     });
     expect(audited).toBeDefined();
     expect(released.body.resolution.by).toBe(audited!.actor);
+    // Held on receipt with what the match found; then booked by the release, with the reason.
+    const [held, booked] = await stateEvents(id, 2);
+    expect(held).toMatchObject({ state: 'held', previousState: null, journalEntry: null, reason: null });
+    expect(
+      (held!.discrepancies as { kind: string; withinTolerance: boolean }[])
+        .filter((d) => !d.withinTolerance)
+        .map((d) => d.kind)
+        .sort(),
+    ).toEqual(['price', 'total']);
+    expect(booked).toMatchObject({
+      state: 'booked',
+      previousState: 'held',
+      matchStatus: 'exception',
+      journalEntry: entry.id,
+      reason: 'price rise agreed by phone',
+      actor: audited!.actor,
+    });
 
     // Released twice: refused with the state, nothing posted again.
     const entries = await count('erp_journal_entries');
@@ -284,6 +337,10 @@ describe.each(backends)('ERP procurement booking [%s]', (backend) => {
       await codes(erp.procurement.releaseSupplierInvoice(inv.id, { reason: 'changed my mind' })),
     ).toEqual(['ERP_SUPPLIER_INVOICE_NOT_HELD']);
     expect((await erp.procurement.getSupplierInvoice(inv.id)).state).toBe('rejected');
+    expect((await stateEvents(inv.id, 2)).map((e) => [e.state, e.previousState, e.reason])).toEqual([
+      ['held', null, null],
+      ['rejected', 'held', 'wrong price list'],
+    ]);
     expect((await t.app.audit.list({ target: `supplier-invoice:${inv.id}` })).map((a) => a.action)).toEqual([
       'erp.supplier_invoice.booked',
       'erp.supplier_invoice.rejected',

@@ -56,6 +56,52 @@ export const PoReceived = defineEvent({
   }),
 });
 
+/**
+ * A supplier invoice was recorded or decided: booked (matched within tolerance, or released by an
+ * operator), held (a three-way-match exception waiting for a decision) or rejected. Accounts payable
+ * schedules payment of booked invoices; an exception queue follows held ones.
+ */
+export const SupplierInvoiceStateChanged = defineEvent({
+  type: 'keel.erp.supplier-invoice.state-changed.v1',
+  source: '/keel/erp',
+  description:
+    'A supplier invoice was booked, held for a match exception, released or rejected: its state, totals and discrepancies',
+  schema: Type.Object({
+    invoiceId: Type.String(),
+    number: Type.String(),
+    supplier: Type.String(),
+    poNumber: Type.String(),
+    currency: Type.String(),
+    /** What the supplier asks, minor units. */
+    total: Type.Integer(),
+    matchStatus: Type.Union([
+      Type.Literal('matched'),
+      Type.Literal('matched_within_tolerance'),
+      Type.Literal('exception'),
+    ]),
+    state: Type.Union([Type.Literal('booked'), Type.Literal('held'), Type.Literal('rejected')]),
+    /** null when the invoice was just recorded; `held` for an operator's decision. */
+    previousState: Type.Union([Type.Literal('held'), Type.Null()]),
+    /** The journal entry that booked it (Dr GRNI / variance / input tax, Cr payables), if any. */
+    journalEntry: Type.Union([Type.String(), Type.Null()]),
+    /** What the three-way match found, each with whether the supplier's tolerance allowed it. */
+    discrepancies: Type.Array(
+      Type.Object({
+        kind: Type.String(),
+        line: Type.Union([Type.Integer(), Type.Null()]),
+        sku: Type.Union([Type.String(), Type.Null()]),
+        expected: Type.Number(),
+        actual: Type.Number(),
+        withinTolerance: Type.Boolean(),
+      }),
+    ),
+    /** The operator's reason for a release or rejection. */
+    reason: Type.Union([Type.String(), Type.Null()]),
+    actor: Type.String(),
+    at: Type.String(),
+  }),
+});
+
 const ReconciliationLine = {
   source: Type.String({ description: 'The channel or connector that reported' }),
   measure: Type.Union([Type.Literal('available'), Type.Literal('atp')]),
@@ -113,6 +159,7 @@ export const erpEvents = [
   InvoiceIssued,
   PoReceived,
   PriceListChanged,
+  SupplierInvoiceStateChanged,
   ReconciliationExceptionOpened,
   ReconciliationCompleted,
 ];

@@ -7,6 +7,7 @@ import type { JournalWriter } from './journal.service.js';
 import { actor, type ErpDeps, retryingRace } from './ledger.service.js';
 import type { SupplierInvoiceState } from './procurement.booking.js';
 import { ProcurementErrors } from './procurement.errors.js';
+import { supplierInvoiceStateChanged } from './procurement.events.js';
 import { matchInvoice, normalizeInvoiceNumber } from './procurement.match.js';
 import { bookSupplierInvoice } from './procurement.payables.js';
 import type { ErpAsnRow, ErpSupplierInvoiceRow } from './procurement.schema.js';
@@ -42,7 +43,7 @@ function inState<Q extends SelectQueryBuilder<any, any, any>>(sel: Q, state: Sup
 }
 
 export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStore, journal: JournalWriter) {
-  const { store, audit } = deps;
+  const { store, audit, bus } = deps;
   const { now, effective, supplierRow, invoiceRow, loadState } = shared;
 
   return {
@@ -209,7 +210,9 @@ export function createProcurementInvoices(deps: ErpDeps, shared: ProcurementStor
               journalEntry,
             },
           });
-          return toSupplierInvoice(row);
+          const stored = toSupplierInvoice(row);
+          await bus.append(tx, [supplierInvoiceStateChanged(stored, null, row.actor, at)]);
+          return stored;
         }),
       );
     },

@@ -10,6 +10,7 @@ import {
   type SupplierInvoiceResolution,
   supplierInvoiceState,
 } from './procurement.booking.js';
+import { supplierInvoiceStateChanged } from './procurement.events.js';
 import type { ErpSupplierInvoiceRow } from './procurement.schema.js';
 import {
   ProcurementStoreErrors,
@@ -69,7 +70,7 @@ export async function bookSupplierInvoice(
 }
 
 export function createProcurementPayables(deps: ErpDeps, shared: ProcurementStore, journal: JournalWriter) {
-  const { store, audit } = deps;
+  const { store, audit, bus } = deps;
   const { now, invoiceRow, loadState } = shared;
 
   /** Release or reject a held invoice: recorded who, when and why; a release books it. */
@@ -125,7 +126,9 @@ export function createProcurementPayables(deps: ErpDeps, shared: ProcurementStor
           before: { state: before },
           after: { state: supplierInvoiceState(row.status as MatchStatus, action), reason, journalEntry },
         });
-        return toSupplierInvoice(after);
+        const stored = toSupplierInvoice(after);
+        await bus.append(tx, [supplierInvoiceStateChanged(stored, 'held', decided.resolved_by, at)]);
+        return stored;
       }),
     );
   }
