@@ -508,5 +508,38 @@ describe.each(backends)('ERP replenishment [%s]', (backend) => {
     expect(ss.errorSd).toBe(line.explanation.forecast.errorSd);
     expect(ss.errorSd).toBeGreaterThan(0);
     expect(ss.units).toBeCloseTo(ss.z * ss.errorSd * Math.sqrt(7), 9);
+
+    // A supplier whose deliveries vary by 2 days: the same policy with leadTimeSdDays holds more.
+    const put = await api('PUT', '/replenishment/policies/CAP-1/WH2', {
+      kind: 'forecast',
+      leadTimeDays: 7,
+      serviceLevel: 0.95,
+      leadTimeSdDays: 2,
+    });
+    expect(put.status).toBeLessThan(300);
+    const varied = await api('POST', '/replenishment/suggestions', {
+      sku: 'CAP-1',
+      asOf: AS_OF,
+      includeCovered: true,
+    });
+    const [line2] = [
+      ...varied.body.purchaseOrders.flatMap((g: { lines: unknown[] }) => g.lines),
+      ...varied.body.covered,
+    ];
+    const ss2 = line2.explanation.safetyStock;
+    expect(ss2).toMatchObject({ source: 'service-level', leadTimeSdDays: 2, periods: 7 });
+    const d = line2.explanation.demandOverHorizon / 7;
+    expect(ss2.meanDemand).toBeCloseTo(d, 9);
+    expect(ss2.units).toBeCloseTo(ss2.z * Math.sqrt(7 * ss2.errorSd ** 2 + d ** 2 * 2 ** 2), 9);
+    expect(ss2.units).toBeGreaterThan(ss.units);
+    // Without the service level it sizes, it is refused, and the stored policy stays as it was.
+    const bad = await api('PUT', '/replenishment/policies/CAP-1/WH2', {
+      kind: 'forecast',
+      leadTimeDays: 7,
+      safetyStock: 5,
+      leadTimeSdDays: 2,
+    });
+    expect(bad.status).toBe(422);
+    expect((await api('GET', '/replenishment/policies/CAP-1/WH2')).body).toMatchObject({ leadTimeSdDays: 2 });
   });
 });

@@ -175,6 +175,7 @@ function suggestLine(input: LineInput): SuggestedLine {
     ...(forecast ? { forecast } : {}),
     ...(p.kind === 'forecast' && p.safetyStock !== undefined ? { safetyStock: p.safetyStock } : {}),
     ...(p.kind === 'forecast' && p.serviceLevel !== undefined ? { serviceLevel: p.serviceLevel } : {}),
+    ...(p.kind === 'forecast' && p.leadTimeSdDays !== undefined ? { leadTimeSdDays: p.leadTimeSdDays } : {}),
     moq: terms.moq,
     caseSize: terms.packSize,
   });

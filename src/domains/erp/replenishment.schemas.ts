@@ -56,6 +56,14 @@ export const ReplenishmentPolicyInputSchema = obj({
   ),
   supplier: Type.Optional(Code),
   leadTimeDays: Type.Optional(Days("days from order to arrival (default: the supplier's)")),
+  leadTimeSdDays: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 365,
+      description:
+        'forecast with serviceLevel: σ of the lead time in days (late and early deliveries); adds demand during the delay to the safety stock',
+    }),
+  ),
   moq: Type.Optional(Units(1, "minimum order quantity (default: the supplier's for the SKU, else 1)")),
   packSize: Type.Optional(Units(1, "orders are multiples of this (default: the supplier's, else 1)")),
   maxOrderQuantity: Type.Optional(Units(1, 'cap on one order, rounded down to whole packs')),

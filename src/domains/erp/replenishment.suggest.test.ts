@@ -38,6 +38,38 @@ const codeOf = (fn: () => unknown) => {
   return undefined;
 };
 
+describe('safety stock with a varying lead time', () => {
+  it('adds demand during the delay: z × √(periods × σ² + d̄² × σ_L²), worked by hand', () => {
+    // 21 days = 3 weekly periods, σ = 8, 90 units forecast over them (d̄ = 30 a week), σ_L = 7 days
+    // = 1 period: z(0.95) × √(3 × 64 + 30² × 1²) = 1.64485 × √1092 = 54.35 units.
+    const s = suggestReplenishment({ ...base, serviceLevel: 0.95, leadTimeSdDays: 7 });
+    expect(s.explanation.safetyStock).toMatchObject({
+      source: 'service-level',
+      periods: 3,
+      errorSd: 8,
+      leadTimeSdDays: 7,
+      meanDemand: 30,
+    });
+    expect(s.explanation.safetyStock.units).toBeCloseTo(54.3549, 3);
+    // Without it, the same policy holds z × 8 × √3 = 22.79: the variability more than doubles it.
+    const steady = suggestReplenishment({ ...base, serviceLevel: 0.95 });
+    expect(steady.explanation.safetyStock.units).toBeCloseTo(22.7918, 3);
+    expect(suggestReplenishment({ ...base, serviceLevel: 0.95, leadTimeSdDays: 0 })).toEqual(steady);
+    // 54.35 wanted at the horizon, 35 projected: an order, where the steady lead time needed none.
+    expect(steady.quantity).toBe(0);
+    expect(s.quantity).toBeGreaterThan(0);
+  });
+
+  it('refuses variability without a service level, and a negative σ', () => {
+    expect(codeOf(() => suggestReplenishment({ ...base, leadTimeSdDays: 3 }))).toBe(
+      'ERP_REPLENISHMENT_INPUT_INVALID',
+    );
+    expect(codeOf(() => suggestReplenishment({ ...base, serviceLevel: 0.9, leadTimeSdDays: -1 }))).toBe(
+      'ERP_REPLENISHMENT_INPUT_INVALID',
+    );
+  });
+});
+
 describe('forecast-driven suggestion, worked examples', () => {
   it('no order when stock after three weeks of demand still covers the safety stock, with every number shown', () => {
     const s = suggestReplenishment({ ...base, serviceLevel: 0.95 });

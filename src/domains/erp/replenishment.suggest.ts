@@ -53,6 +53,11 @@ export interface ReplenishmentInput {
   safetyStock?: number;
   /** Cycle service level in [0.5, 1), e.g. 0.95: safety stock = z × σ × √(periods of exposure). */
   serviceLevel?: number;
+  /**
+   * σ of the supplier's lead time in days (how late or early deliveries arrive), for the service
+   * level's safety stock: uncertain arrival adds demand-during-the-delay to the exposure. Default 0.
+   */
+  leadTimeSdDays?: number;
   /** Supplier minimum order quantity. Default 1. */
   moq?: number;
   /** Case (pack) size: orders are whole cases. Default 1. */
@@ -67,6 +72,9 @@ export interface SafetyStockUsed {
   errorSd?: number;
   /** Forecast periods of exposure (lead time + review period) under the square root. */
   periods?: number;
+  /** With lead-time variability: its σ in days, and the mean forecast demand per period it multiplies. */
+  leadTimeSdDays?: number;
+  meanDemand?: number;
 }
 
 export interface ReplenishmentExplanation {
@@ -154,7 +162,7 @@ export function suggestReplenishment(input: ReplenishmentInput): ReplenishmentSu
   const projectedHorizon = demandHorizon === null ? null : position - demandHorizon;
 
   let safety: SafetyStockUsed = { units: 0, source: 'none' };
-  if (policy.kind === 'forecast') safety = safetyStock(input, horizonDays);
+  if (policy.kind === 'forecast') safety = safetyStock(input, horizonDays, demandHorizon);
   else if (input.safetyStock !== undefined || input.serviceLevel !== undefined) {
     notes.push('min/max: the reorder point already holds the safety stock; the one given is not added');
   }
@@ -248,16 +256,31 @@ function demandOver(days: number, forecast: DemandForecast, notes: string[]): nu
  * Safety stock from forecast error: z × σ × √(exposure periods). The exposure is lead time + review
  * period — stock must last until an order placed at the *next* review arrives — which is the plain
  * √(lead time) of continuous review when the review period is 0.
+ *
+ * With a lead time that varies (σ_L days, σ_L / period days in periods), demand during the delay
+ * adds its own variance, d̄² × σ_L², where d̄ is the mean forecast demand per period over the
+ * exposure: z × √(periods × σ² + d̄² × σ_L²) (the usual combined formula, demand and lead time
+ * independent).
  */
-function safetyStock(input: ReplenishmentInput, horizonDays: number): SafetyStockUsed {
+function safetyStock(
+  input: ReplenishmentInput,
+  horizonDays: number,
+  demandHorizon: number | null,
+): SafetyStockUsed {
   if (input.safetyStock !== undefined) return { units: input.safetyStock, source: 'given' };
   if (input.serviceLevel === undefined) return { units: 0, source: 'none' };
   const forecast = input.forecast!;
   const errorSd = forecast.errorSd!;
   const z = zForServiceLevel(input.serviceLevel);
   const periods = horizonDays / forecast.periodDays;
-  const units = z * errorSd * Math.sqrt(periods);
-  return { units, source: 'service-level', serviceLevel: input.serviceLevel, z, errorSd, periods };
+  const used = { source: 'service-level' as const, serviceLevel: input.serviceLevel, z, errorSd, periods };
+  const leadTimeSdDays = input.leadTimeSdDays ?? 0;
+  if (leadTimeSdDays === 0) return { units: z * errorSd * Math.sqrt(periods), ...used };
+  // No exposure means no demand to average: the first period's forecast stands for it.
+  const meanDemand = periods > 0 ? (demandHorizon ?? 0) / periods : (forecast.values[0] ?? 0);
+  const sdPeriods = leadTimeSdDays / forecast.periodDays;
+  const units = z * Math.sqrt(periods * errorSd ** 2 + meanDemand ** 2 * sdPeriods ** 2);
+  return { units, ...used, leadTimeSdDays, meanDemand };
 }
 
 /** Inverse standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
@@ -395,6 +418,14 @@ function validate(input: ReplenishmentInput): Valid {
     if (policy.kind === 'forecast' && forecast?.errorSd === undefined) {
       throw fail('forecast.errorSd', 'a service level needs the forecast error σ');
     }
+  }
+  if (input.leadTimeSdDays !== undefined) {
+    days('leadTimeSdDays', input.leadTimeSdDays);
+    if (input.serviceLevel === undefined && input.leadTimeSdDays > 0)
+      throw fail(
+        'leadTimeSdDays',
+        "lead-time variability sizes a service level's safety stock: give serviceLevel",
+      );
   }
   if (forecast) validateForecast(forecast, fail);
   return { asOfMs, reserved, leadTimeDays: input.leadTimeDays, reviewPeriodDays, moq, caseSize };

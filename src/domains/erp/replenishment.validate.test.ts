@@ -11,6 +11,16 @@ describe('replenishment policy validation', () => {
     expect(codes({ kind: 'forecast', serviceLevel: 0.95, seasonLength: 7, supplier: 'S' })).toEqual([]);
   });
 
+  it('takes lead-time variability only with a forecast policy and its service level', () => {
+    expect(codes({ kind: 'forecast', serviceLevel: 0.95, leadTimeSdDays: 2.5, supplier: 'S' })).toEqual([]);
+    expect(codes({ kind: 'forecast', safetyStock: 4, leadTimeSdDays: 2, supplier: 'S' })).toEqual([
+      'serviceLevel:FIELD_REQUIRED',
+    ]);
+    expect(codes({ kind: 'min_max', min: 1, max: 5, leadTimeSdDays: 2, supplier: 'S' })).toEqual([
+      'leadTimeSdDays:FIELD_NOT_ALLOWED',
+    ]);
+  });
+
   it('lists every problem at once', () => {
     expect(codes({ kind: 'min_max', min: 9, max: 5, serviceLevel: 0.9 })).toEqual([
       'serviceLevel:FIELD_NOT_ALLOWED',

@@ -16,7 +16,15 @@ export interface PolicyProblem {
 const KIND_FIELDS = {
   reorder_point: ['reorderPoint', 'orderQuantity'],
   min_max: ['min', 'max'],
-  forecast: ['reviewPeriodDays', 'serviceLevel', 'safetyStock', 'seasonLength', 'periodDays', 'method'],
+  forecast: [
+    'reviewPeriodDays',
+    'serviceLevel',
+    'leadTimeSdDays',
+    'safetyStock',
+    'seasonLength',
+    'periodDays',
+    'method',
+  ],
 } as const;
 const REQUIRED: Record<keyof typeof KIND_FIELDS, readonly string[]> = {
   reorder_point: ['reorderPoint', 'orderQuantity'],
@@ -41,6 +49,12 @@ export function validatePolicy(p: ReplenishmentPolicyInput): PolicyProblem[] {
     add('max', 'MAX_BELOW_MIN', `max (${p.max}) is below min (${p.min})`);
   if (p.safetyStock !== undefined && p.serviceLevel !== undefined)
     add('safetyStock', 'SAFETY_STOCK_AMBIGUOUS', 'give safetyStock or serviceLevel, not both');
+  if (p.kind === 'forecast' && p.leadTimeSdDays !== undefined && p.serviceLevel === undefined)
+    add(
+      'serviceLevel',
+      'FIELD_REQUIRED',
+      "leadTimeSdDays sizes a service level's safety stock: give serviceLevel",
+    );
   if (p.supplier === undefined && p.leadTimeDays === undefined)
     add('leadTimeDays', 'FIELD_REQUIRED', 'without a supplier the policy needs "leadTimeDays"');
   if (p.maxOrderQuantity !== undefined) {
