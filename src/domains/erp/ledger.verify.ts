@@ -33,9 +33,58 @@ export interface VerifyReport {
 
 const MAX_REPORTED = 1000;
 
-export async function verifyLevels(db: Kysely<any>, now: string, sku?: string): Promise<VerifyReport> {
-  // One SKU (through the SKU-leading indexes) or everything.
-  const scoped = (q: any): any => (sku === undefined ? q : q.where('sku', '=', sku));
+/** SKUs per step of a full verification: bounds its memory on a ledger of millions of levels. */
+const SKUS_PER_STEP = 2000;
+
+/** A slice of the SKU space: one SKU, or those after `after` (exclusive) up to `upTo` (inclusive). */
+type Scope = { sku: string } | { after: string | null; upTo: string | null };
+
+interface Findings {
+  levels: number;
+  drift: Drift[];
+  unbalanced: { seq: number; sum: number }[];
+}
+
+export async function verifyLevels(
+  db: Kysely<any>,
+  now: string,
+  sku?: string,
+  skusPerStep = SKUS_PER_STEP,
+): Promise<VerifyReport> {
+  const out: Findings = { levels: 0, drift: [], unbalanced: [] };
+  if (sku !== undefined) await verifyScope(db, { sku }, out);
+  else {
+    // Everything, a range of SKUs at a time (through the SKU-leading indexes). The ranges are cut
+    // at level rows' SKUs but cover the whole key space (the last one is open-ended), so postings
+    // of a SKU without any level row are checked too.
+    let after: string | null = null;
+    for (;;) {
+      let q = db.selectFrom('erp_levels').select('sku').distinct().orderBy('sku').limit(skusPerStep);
+      if (after !== null) q = q.where('sku', '>', after);
+      const skus = (await q.execute()).map((r) => r.sku as string);
+      const upTo = skus.length === skusPerStep ? skus[skus.length - 1]! : null;
+      await verifyScope(db, { after, upTo }, out);
+      if (upTo === null) break;
+      after = upTo;
+    }
+  }
+  return {
+    ok: out.drift.length === 0 && out.unbalanced.length === 0,
+    levels: out.levels,
+    drift: out.drift,
+    unbalanced: out.unbalanced,
+    checkedAt: now,
+  };
+}
+
+async function verifyScope(db: Kysely<any>, scope: Scope, out: Findings): Promise<void> {
+  const scoped = (q: any): any => {
+    if ('sku' in scope) return q.where('sku', '=', scope.sku);
+    let r = q;
+    if (scope.after !== null) r = r.where('sku', '>', scope.after);
+    if (scope.upTo !== null) r = r.where('sku', '<=', scope.upTo);
+    return r;
+  };
   const sums = await scoped(
     db
       .selectFrom('erp_postings')
@@ -76,7 +125,7 @@ export async function verifyLevels(db: Kysely<any>, now: string, sku?: string): 
   for (const r of inbound as { sku: string; location: string; total: unknown }[])
     slot(r.sku, r.location).v['inbound:lines'] = Number(r.total);
 
-  const drift: Drift[] = [];
+  const { drift } = out;
   const report = (d: Drift) => {
     if (d.level !== d.expected && drift.length < MAX_REPORTED) drift.push(d);
   };
@@ -108,22 +157,15 @@ export async function verifyLevels(db: Kysely<any>, now: string, sku?: string): 
       report({ sku: e.sku, location: e.location, field: field.split(':')[0]!, level: 0, expected: total });
   }
 
+  out.levels += levels.length;
+  if (out.unbalanced.length >= MAX_REPORTED) return;
   const unbalancedRows = await scoped(
     db.selectFrom('erp_postings').select(['movement_seq', (eb) => eb.fn.sum('quantity').as('total')]),
   )
     .groupBy('movement_seq')
     .having((eb: any) => eb.fn.sum('quantity'), '<>', 0)
-    .limit(MAX_REPORTED)
+    .limit(MAX_REPORTED - out.unbalanced.length)
     .execute();
-  const unbalanced = (unbalancedRows as { movement_seq: unknown; total: unknown }[]).map((r) => ({
-    seq: Number(r.movement_seq),
-    sum: Number(r.total),
-  }));
-  return {
-    ok: drift.length === 0 && unbalanced.length === 0,
-    levels: levels.length,
-    drift,
-    unbalanced,
-    checkedAt: now,
-  };
+  for (const r of unbalancedRows as { movement_seq: unknown; total: unknown }[])
+    out.unbalanced.push({ seq: Number(r.movement_seq), sum: Number(r.total) });
 }
