@@ -493,15 +493,16 @@ describe.each(backends)('ERP replenishment [%s]', (backend) => {
     expect(r.body.overall.points).toBe(84);
 
     // The same policy's safety stock comes from the service level and the forecast error.
-    const s = await api('POST', '/replenishment/suggestions', {
-      sku: 'CAP-1',
-      asOf: AS_OF,
-      includeCovered: true,
-    });
-    const [line] = [
-      ...s.body.purchaseOrders.flatMap((g: { lines: unknown[] }) => g.lines),
-      ...s.body.covered,
-    ];
+    /** The SKU's one suggestion line, ordered or covered. */
+    const suggestion = async () => {
+      const r = await api('POST', '/replenishment/suggestions', {
+        sku: 'CAP-1',
+        asOf: AS_OF,
+        includeCovered: true,
+      });
+      return [...r.body.purchaseOrders.flatMap((g: { lines: unknown[] }) => g.lines), ...r.body.covered][0];
+    };
+    const line = await suggestion();
     const ss = line.explanation.safetyStock;
     expect(ss).toMatchObject({ source: 'service-level', serviceLevel: 0.95, periods: 7 });
     expect(ss.z).toBeCloseTo(1.6449, 4);
@@ -517,15 +518,7 @@ describe.each(backends)('ERP replenishment [%s]', (backend) => {
       leadTimeSdDays: 2,
     });
     expect(put.status).toBeLessThan(300);
-    const varied = await api('POST', '/replenishment/suggestions', {
-      sku: 'CAP-1',
-      asOf: AS_OF,
-      includeCovered: true,
-    });
-    const [line2] = [
-      ...varied.body.purchaseOrders.flatMap((g: { lines: unknown[] }) => g.lines),
-      ...varied.body.covered,
-    ];
+    const line2 = await suggestion();
     const ss2 = line2.explanation.safetyStock;
     expect(ss2).toMatchObject({ source: 'service-level', leadTimeSdDays: 2, periods: 7 });
     const d = line2.explanation.demandOverHorizon / 7;
