@@ -10,6 +10,9 @@ import { KernelErrors } from './errors.js';
 const Int = (opts: { default: number; minimum?: number; maximum?: number; description: string }) =>
   Type.Integer(opts);
 
+/** The bus's default largest event; domains that size their own events against it read this. */
+export const DEFAULT_MAX_EVENT_BYTES = 262_144;
+
 export const ConfigSchema = Type.Object(
   {
     backend: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres'), Type.Literal('postgres+nats')], {
@@ -121,7 +124,7 @@ export const ConfigSchema = Type.Object(
         backoffMaxMs: Int({ default: 60_000, minimum: 1, description: 'Longest retry delay' }),
         handlerTimeoutMs: Int({ default: 30_000, minimum: 10, description: 'Per-handler timeout' }),
         maxEventBytes: Int({
-          default: 262_144,
+          default: DEFAULT_MAX_EVENT_BYTES,
           minimum: 256,
           description: 'Largest serialized event accepted',
         }),

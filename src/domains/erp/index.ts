@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_EVENT_BYTES } from '../../kernel/config.js';
 import type { DomainModule } from '../../kernel/ports/module.js';
 import { createAtpService } from './atp.service.js';
 import { periodicTask } from './background.js';
@@ -140,7 +141,7 @@ export const DEFAULT_ERP_OPTIONS: ErpOptions = {
   reconciliationToleranceUnits: DEFAULT_RECONCILIATION_POLICY.tolerance.units,
   reconciliationToleranceBasisPoints: DEFAULT_RECONCILIATION_POLICY.tolerance.basisPoints,
   reconciliationExceptionAfterRuns: DEFAULT_RECONCILIATION_POLICY.exceptionAfterRuns,
-  maxEventBytes: 262_144,
+  maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
 };
 
 export interface Erp extends DomainModule, ErpServices {}

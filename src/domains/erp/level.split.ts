@@ -16,10 +16,11 @@ export function splitLevelSnapshot(
   data: InventoryLevelChangedData,
   maxEventBytes: number,
 ): InventoryLevelChangedData[] {
+  // The usual case (a handful of locations) costs one serialization; sizes per level only when split.
+  if (Buffer.byteLength(JSON.stringify(data)) + ENVELOPE_RESERVE <= maxEventBytes) return [data];
   const frame = JSON.stringify({ ...data, levels: [], part: { index: 999_999, count: 999_999 } });
   const budget = maxEventBytes - ENVELOPE_RESERVE - Buffer.byteLength(frame);
   const sizes = data.levels.map((l) => Buffer.byteLength(JSON.stringify(l)) + 1);
-  if (sizes.reduce((a, b) => a + b, 0) <= budget) return [data];
   const slices: InventoryLevelChangedData['levels'][] = [];
   let current: InventoryLevelChangedData['levels'] = [];
   let used = 0;
