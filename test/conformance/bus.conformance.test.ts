@@ -226,6 +226,39 @@ describe.each(backends)('EventBus conformance [%s]', (backend: Backend) => {
     });
   });
 
+  it('counts the call that failed a batch as the failing event’s first attempt', async () => {
+    const bus = await newBus({ maxAttempts: 3 });
+    const calls: number[] = [];
+    const handled: number[] = [];
+    bus.subscribe({
+      group: 'batch-blame',
+      types: [TestHappened.type],
+      handle: async (e, ctx) => {
+        const { key, n } = e.data as { key: string; n: number };
+        if (key !== 'blamed') return;
+        if (n === 1) {
+          calls.push(ctx.attempt);
+          throw new Error('always');
+        }
+        handled.push(n);
+      },
+    });
+    // Three events of one key before the bus starts: they are fetched and handled as one batch,
+    // which the second fails.
+    await appendN(bus, store, 3, () => 'blamed');
+    await bus.start();
+    await waitFor(
+      async () => (await bus.admin.deadLetters({ group: 'batch-blame' })).items.length === 1,
+      10_000,
+      'dead letter',
+    );
+    const [dl] = (await bus.admin.deadLetters({ group: 'batch-blame' })).items;
+    expect(dl!.attempts).toHaveLength(3);
+    expect(calls).toEqual([1, 2, 3]);
+    await waitFor(() => handled.includes(2), 10_000, 'the event after it');
+    expect(handled.filter((n) => n === 0).length).toBeGreaterThanOrEqual(1);
+  });
+
   it('times out a hung handler and dead-letters it, without blocking other keys', async () => {
     const bus = await newBus({ maxAttempts: 2, handlerTimeoutMs: 150 });
     const ok: number[] = [];

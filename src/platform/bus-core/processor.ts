@@ -62,6 +62,11 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
+/** Which event's handler failed a batch (set by runHandlers). */
+interface Blame {
+  eventId?: string;
+}
+
 /**
  * Runs one group's handler over deliveries: a batch in one transaction with its inbox claims;
  * when a batch fails, each event alone (to isolate the poison one); a failing event retried with
@@ -83,11 +88,16 @@ export class Processor {
     if (batch.length === 0) return;
     const started = performance.now();
     const prior = await this.priorAttempts(batch);
+    // The event whose handler failed the whole batch, and how: that call was its first attempt.
+    let failed: { eventId: string | undefined; error: unknown } | undefined;
     if (prior.size === 0) {
+      const blame: Blame = {};
       try {
         await this.runHandlers(
           batch.map((d) => d.event),
           1,
+          undefined,
+          blame,
         );
         for (const d of batch) d.ack();
         this.deps.observer?.handled?.(
@@ -98,13 +108,17 @@ export class Processor {
         return;
       } catch (err) {
         if (batch.length === 1) return this.retryOne(batch[0]!, err, signal, 0);
+        failed = { eventId: blame.eventId, error: err };
       }
     }
     // A failed batch, or one holding events that failed before (maybe in an earlier process):
-    // one event at a time, each continuing its own attempt count.
+    // one event at a time, each continuing its own attempt count. The event that failed the batch
+    // starts from that failure (recorded as its first attempt), not from a second call: otherwise
+    // its handler would run once more than its attempts say.
     for (const d of batch) {
       if (signal.aborted) return;
-      await this.retryOne(d, undefined, signal, prior.get(d.event.id) ?? 0);
+      const first = failed && failed.eventId === d.event.id ? failed.error : undefined;
+      await this.retryOne(d, first, signal, prior.get(d.event.id) ?? 0);
     }
   }
 
@@ -121,11 +135,15 @@ export class Processor {
     );
   }
 
-  /** Run the handler for `events` in one transaction; only events new to the inbox are handled. */
+  /**
+   * Run the handler for `events` in one transaction; only events new to the inbox are handled.
+   * `blame` learns which event's handler threw, when one did.
+   */
   async runHandlers(
     events: readonly StoredEvent[],
     attempt: number,
     beforeClaim?: (tx: Tx) => Promise<void>,
+    blame?: Blame,
   ): Promise<void> {
     const { store, clock } = this.deps;
     const group = this.sub.group;
@@ -157,11 +175,16 @@ export class Processor {
           attempt,
           emit: (inputs) => this.deps.append(tx, inputs, causedBy(event, group)),
         };
-        await timeout(
-          runWithContext(causedBy(event, group), () => this.sub.handle!(event, ctx)),
-          ms,
-          `${group} handler for ${event.type}`,
-        );
+        try {
+          await timeout(
+            runWithContext(causedBy(event, group), () => this.sub.handle!(event, ctx)),
+            ms,
+            `${group} handler for ${event.type}`,
+          );
+        } catch (err) {
+          if (blame) blame.eventId = event.id;
+          throw err;
+        }
       }
     });
   }
