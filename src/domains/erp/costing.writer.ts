@@ -95,7 +95,7 @@ export function createCostingWriter(dialect: Dialect, journal: JournalPoster) {
     async plan(tx: Tx, movements: readonly CostedMovement[]): Promise<CostPlan> {
       const moving = movements.map((x) => movesValue(x.entries));
       const pairs = touchedPairs(movements.filter((_, i) => moving[i]).map((x) => x.m));
-      const rows = pairs.length > 0 ? await selectPairs<ErpCostRow>(tx, 'erp_costs', pairs) : [];
+      const rows = pairs.length > 0 ? await selectPairs<ErpCostRow>(tx, dialect, 'erp_costs', pairs) : [];
       const state: CostingState = {
         pools: new Map(
           rows.map((r) => [

@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
-import type { Tx } from '../../kernel/ports/store.js';
-import { chunked } from '../../kernel/sql.js';
+import type { Dialect, Tx } from '../../kernel/ports/store.js';
+import { chunked, selectByKeys } from '../../kernel/sql.js';
 import type { Entry, Level, Movement, MovementType } from './ledger.types.js';
 import type { ErpLevelRow, ErpMovementRow } from './schema.js';
 
@@ -71,40 +70,34 @@ export async function withEntries(db: Tx, rows: readonly ErpMovementRow[]): Prom
   return rows.map((r) => toMovement(r, entries.get(Number(r.seq)) ?? []));
 }
 
-/** Rows of `table` whose `column` is in `values`, 500 values per statement. */
-export async function selectIn<R>(
+/** Rows of `table` whose `column` is one of `values` (index probes on both backends: kernel/sql.ts). */
+export function selectIn<R>(
   db: Tx,
+  dialect: Dialect,
   table: string,
   column: string,
   values: readonly string[],
 ): Promise<R[]> {
-  const out: R[] = [];
-  for (const part of chunked([...new Set(values)])) {
-    out.push(...((await db.selectFrom(table).selectAll().where(column, 'in', part).execute()) as R[]));
-  }
-  return out;
+  return selectByKeys<R>(
+    db,
+    dialect,
+    table,
+    [column],
+    values.map((v) => [v]),
+  );
 }
 
 /**
- * Rows of a table keyed by (sku, location) for exactly these pairs: one indexed lookup per pair
- * (`(sku, location) in (values …)`), where selecting by SKU alone would read every location's row.
+ * Rows of a table keyed by (sku, location) for exactly these pairs: one indexed lookup per pair,
+ * where selecting by SKU alone would read every location's row.
  */
-export async function selectPairs<R>(
+export function selectPairs<R>(
   db: Tx,
+  dialect: Dialect,
   table: string,
   pairs: readonly (readonly [string, string])[],
 ): Promise<R[]> {
-  const unique = [...new Map(pairs.map((p) => [`${p[0]}\u0000${p[1]}`, p])).values()];
-  const out: R[] = [];
-  for (const part of chunked(unique, 400)) {
-    const values = sql.join(part.map(([sku, location]) => sql`(${sku}, ${location})`));
-    const { rows } =
-      await sql<R>`select * from ${sql.table(table)} where ("sku", "location") in (values ${values})`.execute(
-        db,
-      );
-    out.push(...rows);
-  }
-  return out;
+  return selectByKeys<R>(db, dialect, table, ['sku', 'location'], pairs);
 }
 
 /** The SKU × location pairs a batch of movements can change: its locations and transfer targets. */

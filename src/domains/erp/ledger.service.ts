@@ -152,6 +152,7 @@ export function createLedgerService(deps: ErpDeps, writer: Writer) {
           (
             await selectIn<{ code: string }>(
               tx,
+              dialect,
               'erp_locations',
               'code',
               input.map((s) => s.location),
@@ -238,7 +239,7 @@ export function createLedgerService(deps: ErpDeps, writer: Writer) {
       await assertOwnership(deps, 'erp', 'inventory', ['items']);
       const now = clock.now().toISOString();
       return store.tx(async (tx) => {
-        const before = (await selectIn<{ sku: string }>(tx, 'erp_items', 'sku', skus)).length;
+        const before = (await selectIn<{ sku: string }>(tx, dialect, 'erp_items', 'sku', skus)).length;
         const unique = [...new Set(skus)];
         await insertRows(
           tx,

@@ -70,17 +70,19 @@ export function createLedgerWriter(dialect: Dialect, costing: CostingWriter) {
     const codes = movements.flatMap((m) =>
       [m.location, m.toLocation, m.fromLocation].filter((c): c is string => !!c),
     );
-    const locations = await selectIn<{ code: string }>(tx, 'erp_locations', 'code', codes);
-    const items = await selectIn<{ sku: string }>(tx, 'erp_items', 'sku', skus);
-    const levels = await selectPairs<ErpLevelRow>(tx, 'erp_levels', touchedPairs(movements));
+    const locations = await selectIn<{ code: string }>(tx, dialect, 'erp_locations', 'code', codes);
+    const items = await selectIn<{ sku: string }>(tx, dialect, 'erp_items', 'sku', skus);
+    const levels = await selectPairs<ErpLevelRow>(tx, dialect, 'erp_levels', touchedPairs(movements));
     const reservations = await selectIn<ErpReservationRow>(
       tx,
+      dialect,
       'erp_reservations',
       'key',
       movements.flatMap((m) => (m.reservation ? [m.reservation] : [])),
     );
     const inbound = await selectIn<ErpInboundRow>(
       tx,
+      dialect,
       'erp_inbound',
       'reference',
       movements.flatMap((m) => (m.inbound ? [m.inbound] : m.type === 'expect_inbound' ? [m.reference] : [])),
@@ -300,6 +302,7 @@ export function createLedgerWriter(dialect: Dialect, costing: CostingWriter) {
         (
           await selectIn<ErpMovementRow>(
             tx,
+            dialect,
             'erp_movements',
             'reference',
             movements.map((m) => m.reference),

@@ -28,8 +28,13 @@ const PUBLISH_TASK = 1;
 
 /**
  * Compare-and-delete the published marks: only those whose `seq` is still the one read. One
- * statement per 500 on SQLite (`(sku, seq) in (values …)`), one on PostgreSQL (two bound arrays):
- * a 500-term `OR` of `sku = ? and seq = ?` cost PostgreSQL a tenth of the drain.
+ * statement per 500 on SQLite (`(sku, seq) in (values …)`), one on PostgreSQL: each mark is found
+ * by a probe of the primary key (a LATERAL lookup per bound pair, as kernel/sql.ts's
+ * `selectByKeys` does) and deleted by its row address. A join of the marks table with the pairs
+ * is planned from statistics instead, and the marks table's swing between empty and a backlog
+ * leaves them wrong: analysed while empty, PostgreSQL hashed the whole (bloated) table for every
+ * batch, 500 ms each (docs/decisions.md). A mark re-dirtied after it was read has a new row
+ * version, which the delete re-checks and leaves alone.
  */
 export async function deleteMarks(
   tx: Tx,
@@ -37,8 +42,11 @@ export async function deleteMarks(
   marks: readonly { sku: string; seq: number | string }[],
 ): Promise<void> {
   if (dialect === 'postgres') {
-    await sql`delete from erp_dirty_skus d using unnest(${marks.map((m) => m.sku)}::text[], ${marks.map((m) => String(m.seq))}::bigint[]) as m(sku, seq)
-      where d.sku = m.sku and d.seq = m.seq`.execute(tx);
+    await sql`delete from erp_dirty_skus where ctid = any(array(
+        select d.ctid from unnest(${marks.map((m) => m.sku)}::text[], ${marks.map((m) => String(m.seq))}::bigint[]) as m(sku, seq)
+        cross join lateral (select ctid from erp_dirty_skus as x where x.sku = m.sku and x.seq = m.seq offset 0) as d))`.execute(
+      tx,
+    );
     return;
   }
   for (const part of chunked(marks)) {
@@ -55,7 +63,7 @@ export function createLevelPublisher(deps: ErpDeps, options: { batchSize: number
     skus: readonly string[],
     now: Date,
   ): Promise<Map<string, InventoryLevelChangedData>> {
-    const levels = await selectIn<ErpLevelRow>(tx, 'erp_levels', 'sku', skus);
+    const levels = await selectIn<ErpLevelRow>(tx, store.dialect, 'erp_levels', 'sku', skus);
     const channels = [...(await loadChannels(tx)).values()];
     const longest = Math.max(0, ...channels.map((c) => c.sources.inboundHorizonDays));
     const inbound: { sku: string; location: string; eta: string; remaining: unknown }[] = [];

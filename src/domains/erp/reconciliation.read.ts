@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Tx } from '../../kernel/ports/store.js';
+import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { chunked } from '../../kernel/sql.js';
 import type { AtpService } from './atp.service.js';
 import { selectIn, selectPairs } from './ledger.read.js';
@@ -93,11 +93,13 @@ export function toException(r: ErpReconciliationExceptionRow): ReconciliationExc
 /** The reported SKUs the ERP knows, and the reported locations (or channels) that exist. */
 export async function loadKnown(
   tx: Tx,
+  dialect: Dialect,
   measure: Measure,
   lines: readonly ReportLine[],
 ): Promise<{ skus: Set<string>; targets: Set<string> }> {
   const skus = await selectIn<{ sku: string }>(
     tx,
+    dialect,
     'erp_items',
     'sku',
     lines.map((l) => l.sku),
@@ -105,8 +107,10 @@ export async function loadKnown(
   const targets = lines.map(targetOf);
   const found =
     measure === 'available'
-      ? (await selectIn<{ code: string }>(tx, 'erp_locations', 'code', targets)).map((r) => r.code)
-      : (await selectIn<{ channel: string }>(tx, 'erp_channels', 'channel', targets)).map((r) => r.channel);
+      ? (await selectIn<{ code: string }>(tx, dialect, 'erp_locations', 'code', targets)).map((r) => r.code)
+      : (await selectIn<{ channel: string }>(tx, dialect, 'erp_channels', 'channel', targets)).map(
+          (r) => r.channel,
+        );
   return { skus: new Set(skus.map((r) => r.sku)), targets: new Set(found) };
 }
 
@@ -117,6 +121,7 @@ export async function loadKnown(
  */
 export async function loadTruth(
   tx: Tx,
+  dialect: Dialect,
   atp: AtpService,
   measure: Measure,
   lines: readonly ReportLine[],
@@ -125,6 +130,7 @@ export async function loadTruth(
   if (measure === 'available') {
     const rows = await selectPairs<{ sku: string; location: string; available: unknown }>(
       tx,
+      dialect,
       'erp_levels',
       lines.map((l) => [l.sku, targetOf(l)] as const),
     );

@@ -99,9 +99,9 @@ export function createReconciliationService(
       return retryingRace(() =>
         store.tx(async (tx) => {
           await lockSource(tx, dialect, report.source);
-          const refErrors = checkReferences(lines, measure, await loadKnown(tx, measure, lines));
+          const refErrors = checkReferences(lines, measure, await loadKnown(tx, dialect, measure, lines));
           if (refErrors.length > 0) throw invalid(refErrors);
-          const truth = await loadTruth(tx, atp, measure, lines);
+          const truth = await loadTruth(tx, dialect, atp, measure, lines);
           const streaks = await previousStreaks(tx, report.source, measure, lines);
           const judged: JudgedLine[] = lines.map((line) => {
             const key = lineKey(line.sku, targetOf(line));

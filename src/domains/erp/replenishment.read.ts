@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { digest } from '../../kernel/json.js';
-import type { Tx } from '../../kernel/ports/store.js';
+import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { chunked } from '../../kernel/sql.js';
 import { selectIn, selectPairs } from './ledger.read.js';
 import type { ErpSupplierRow } from './procurement.schema.js';
@@ -105,10 +105,16 @@ export interface Position {
 }
 
 /** On hand, what of it is promised, and what is owed (inbound with ETAs; transfers as due now). */
-export async function positions(db: Tx, pairs: readonly LoadedPolicy[], asOf: string, run: string) {
+export async function positions(
+  db: Tx,
+  dialect: Dialect,
+  pairs: readonly LoadedPolicy[],
+  asOf: string,
+  run: string,
+) {
   const list = pairs.map((p) => [p.sku, p.location] as const);
-  const levels = await selectPairs<ErpLevelRow>(db, 'erp_levels', list);
-  const inbound = await selectPairs<ErpInboundRow>(db, 'erp_inbound', list);
+  const levels = await selectPairs<ErpLevelRow>(db, dialect, 'erp_levels', list);
+  const inbound = await selectPairs<ErpInboundRow>(db, dialect, 'erp_inbound', list);
   const drafts = await draftLines(db, pairs, run);
   const out = new Map<string, Position>();
   for (const p of pairs) out.set(key(p.sku, p.location), { onHand: 0, reserved: 0, inbound: [] });
@@ -173,8 +179,8 @@ async function draftLines(db: Tx, pairs: readonly LoadedPolicy[], run: string) {
   return out;
 }
 
-export async function suppliersOf(db: Tx, pairs: readonly LoadedPolicy[]) {
+export async function suppliersOf(db: Tx, dialect: Dialect, pairs: readonly LoadedPolicy[]) {
   const codes = pairs.flatMap((p) => (p.policy.supplier ? [p.policy.supplier] : []));
-  const rows = await selectIn<ErpSupplierRow>(db, 'erp_suppliers', 'code', codes);
+  const rows = await selectIn<ErpSupplierRow>(db, dialect, 'erp_suppliers', 'code', codes);
   return new Map(rows.map((r) => [r.code, supplierOf(r)]));
 }

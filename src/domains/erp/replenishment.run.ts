@@ -1,5 +1,5 @@
 import { DomainError } from '../../kernel/errors.js';
-import type { Tx } from '../../kernel/ports/store.js';
+import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import {
   type BacktestMetrics,
   type BacktestReport,
@@ -77,6 +77,7 @@ export interface SuggestedLine {
 
 export async function computeSuggestions(
   db: Tx,
+  dialect: Dialect,
   scope: RunScope & { runReference?: string },
   now: () => Date,
 ) {
@@ -88,8 +89,8 @@ export async function computeSuggestions(
     pairs.filter((p) => p.policy.kind === 'forecast'),
     window,
   );
-  const pos = await positions(db, pairs, asOf, runReference);
-  const suppliers = await suppliersOf(db, pairs);
+  const pos = await positions(db, dialect, pairs, asOf, runReference);
+  const suppliers = await suppliersOf(db, dialect, pairs);
   const lines: SuggestedLine[] = [];
   const skipped: Skipped[] = [];
   for (const { sku, location, policy: p } of pairs) {

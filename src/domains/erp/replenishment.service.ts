@@ -224,7 +224,7 @@ export function createReplenishmentService(deps: ErpDeps, procurement: Procureme
      */
     async suggest(request: SuggestionRequest = {}) {
       const req = checkSuggestion(request);
-      const run = await computeSuggestions(store.db, req, now);
+      const run = await computeSuggestions(store.db, store.dialect, req, now);
       const { runReference } = run;
       const ordering = run.lines.filter((l) => l.quantity > 0);
       const covered = req.includeCovered ? run.lines.filter((l) => l.quantity === 0) : [];

@@ -58,6 +58,10 @@ export class PostgresStore implements Store {
         max,
         statement_timeout: options.statementTimeoutMs ?? 60_000,
         application_name: name,
+        // Keel's statements are short lookups and writes. With statistics missing or stale
+        // (autovacuum off, a table just bulk-loaded) PostgreSQL overestimates their cost and
+        // JIT-compiles them: 37 ms of compiling for a 5 ms lookup (docs/decisions.md).
+        options: '-c jit=off',
       });
       p.on('error', (err) => this.log.warn({ err: err.message }, 'idle postgres connection failed'));
       return p;
