@@ -71,8 +71,15 @@ export function isUniqueViolation(err: unknown): boolean {
 
 const lookupTexts = new Map<string, string>();
 
-function lookupText(dialect: Dialect, table: string, keyColumns: readonly string[], n: number): string {
-  const cacheKey = `${dialect}|${table}|${keyColumns.join(',')}|${dialect === 'postgres' ? 0 : n}`;
+function lookupText(
+  dialect: Dialect,
+  table: string,
+  keyColumns: readonly string[],
+  columns: readonly string[] | '*',
+  n: number,
+): string {
+  const list = columns === '*' ? '*' : columns.map((c) => `"${c}"`).join(', ');
+  const cacheKey = `${dialect}|${table}|${keyColumns.join(',')}|${list}|${dialect === 'postgres' ? 0 : n}`;
   let text = lookupTexts.get(cacheKey);
   if (text === undefined) {
     const cols = keyColumns.map((c) => `"${c}"`);
@@ -82,14 +89,14 @@ function lookupText(dialect: Dialect, table: string, keyColumns: readonly string
       const names = keyColumns.map((_, i) => `c${i}`).join(', ');
       text =
         `select t.* from unnest(${arrays}) as k(${names}) ` +
-        `cross join lateral (select * from "${table}" as t where ${match} offset 0) as t`;
+        `cross join lateral (select ${list} from "${table}" as t where ${match} offset 0) as t`;
     } else {
       const tuple = keyColumns.length === 1 ? '?' : `(${keyColumns.map(() => '?').join(',')})`;
-      const list = Array.from({ length: n }, () => tuple).join(',');
+      const keys = Array.from({ length: n }, () => tuple).join(',');
       text =
         keyColumns.length === 1
-          ? `select * from "${table}" where ${cols[0]} in (${list})`
-          : `select * from "${table}" where (${cols.join(',')}) in (values ${list})`;
+          ? `select ${list} from "${table}" where ${cols[0]} in (${keys})`
+          : `select ${list} from "${table}" where (${cols.join(',')}) in (values ${keys})`;
     }
     if (lookupTexts.size > 256) lookupTexts.clear();
     lookupTexts.set(cacheKey, text);
@@ -98,8 +105,8 @@ function lookupText(dialect: Dialect, table: string, keyColumns: readonly string
 }
 
 /**
- * The rows of `table` whose text key columns equal one of `keys` (each a tuple in `keyColumns`
- * order; duplicates are looked up once), in no particular order.
+ * The rows (`columns` of them, or all) of `table` whose text key columns equal one of `keys` (each
+ * a tuple in `keyColumns` order; duplicates are looked up once), in no particular order.
  *
  * On PostgreSQL this is one statement whatever the number of keys, shaped so that its plan does
  * not depend on the planner's statistics: a lookup per key (`unnest` of one array per column,
@@ -115,20 +122,21 @@ export async function selectByKeys<R>(
   table: string,
   keyColumns: readonly string[],
   keys: readonly (readonly string[])[],
+  columns: readonly string[] | '*' = '*',
 ): Promise<R[]> {
   const unique = [...new Map(keys.map((k) => [k.join('\u0000'), k])).values()];
   if (unique.length === 0) return [];
   if (dialect === 'postgres') {
     const arrays = keyColumns.map((_, i) => unique.map((k) => k[i]));
     const res = await db.executeQuery<R>(
-      CompiledQuery.raw(lookupText(dialect, table, keyColumns, 0), arrays),
+      CompiledQuery.raw(lookupText(dialect, table, keyColumns, columns, 0), arrays),
     );
     return [...res.rows];
   }
   const out: R[] = [];
   for (const part of chunked(unique, Math.floor(500 / keyColumns.length))) {
     const res = await db.executeQuery<R>(
-      CompiledQuery.raw(lookupText(dialect, table, keyColumns, part.length), part.flat()),
+      CompiledQuery.raw(lookupText(dialect, table, keyColumns, columns, part.length), part.flat()),
     );
     out.push(...res.rows);
   }

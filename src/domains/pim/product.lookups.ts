@@ -1,5 +1,5 @@
-import type { Tx } from '../../kernel/ports/store.js';
-import { chunked } from '../../kernel/sql.js';
+import type { Dialect, Tx } from '../../kernel/ports/store.js';
+import { selectByKeys } from '../../kernel/sql.js';
 import type { ProductValues } from './catalog.types.js';
 import { effectiveValues } from './completeness.js';
 import type { PimProductRow } from './schema.js';
@@ -7,7 +7,8 @@ import type { PimProductRow } from './schema.js';
 /**
  * The reads a product write needs about other rows (existing products, models, siblings, assets,
  * unique values), each one set-based query per chunk of a batch: the write path validates
- * thousands of products against the database in a handful of round trips.
+ * thousands of products against the database in a handful of round trips. They are key lookups
+ * through `selectByKeys`, whose PostgreSQL plans stay index probes without statistics.
  */
 
 /** A product model as its variants need it: family, axes, inherited values. */
@@ -17,91 +18,86 @@ export interface ModelInfo {
   values: ProductValues;
 }
 
-export async function loadModels(tx: Tx, codes: string[]): Promise<Map<string, ModelInfo>> {
+export async function loadModels(tx: Tx, dialect: Dialect, codes: string[]): Promise<Map<string, ModelInfo>> {
   const out = new Map<string, ModelInfo>();
-  for (const part of chunked(codes, 500)) {
-    const rows = await tx
-      .selectFrom('pim_models')
-      .select(['code', 'family', 'axes', 'values'])
-      .where('code', 'in', part)
-      .execute();
-    for (const r of rows)
-      out.set(r.code as string, {
-        family: r.family as string,
-        axes: JSON.parse(r.axes as string),
-        values: JSON.parse(r.values as string),
-      });
-  }
+  const rows = await selectByKeys<Record<string, string>>(
+    tx,
+    dialect,
+    'pim_models',
+    ['code'],
+    codes.map((c) => [c]),
+    ['code', 'family', 'axes', 'values'],
+  );
+  for (const r of rows)
+    out.set(r.code!, { family: r.family!, axes: JSON.parse(r.axes!), values: JSON.parse(r.values!) });
   return out;
 }
 
-export async function existingBySku(tx: Tx, skus: string[]): Promise<Map<string, PimProductRow>> {
-  const out = new Map<string, PimProductRow>();
-  for (const part of chunked(skus, 500)) {
-    const rows = (await tx
-      .selectFrom('pim_products')
-      .selectAll()
-      .where('sku', 'in', part)
-      .execute()) as PimProductRow[];
-    for (const r of rows) out.set(r.sku, r);
-  }
-  return out;
+export async function existingBySku(
+  tx: Tx,
+  dialect: Dialect,
+  skus: string[],
+): Promise<Map<string, PimProductRow>> {
+  const rows = await selectByKeys<PimProductRow>(
+    tx,
+    dialect,
+    'pim_products',
+    ['sku'],
+    skus.map((s) => [s]),
+  );
+  return new Map(rows.map((r) => [r.sku, r]));
 }
 
-export async function existingSkus(tx: Tx, skus: string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const part of chunked([...new Set(skus)], 500)) {
-    const rows = await tx.selectFrom('pim_products').select('sku').where('sku', 'in', part).execute();
-    for (const r of rows) out.add(r.sku as string);
-  }
-  return out;
+export async function existingSkus(tx: Tx, dialect: Dialect, skus: string[]): Promise<Set<string>> {
+  const rows = await selectByKeys<{ sku: string }>(
+    tx,
+    dialect,
+    'pim_products',
+    ['sku'],
+    skus.map((s) => [s]),
+    ['sku'],
+  );
+  return new Set(rows.map((r) => r.sku));
 }
 
-export async function existingAssets(tx: Tx, ids: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const part of chunked([...new Set(ids)], 500)) {
-    const rows = await tx.selectFrom('pim_assets').select(['id', 'kind']).where('id', 'in', part).execute();
-    for (const r of rows) out.set(r.id as string, r.kind as string);
-  }
-  return out;
+export async function existingAssets(tx: Tx, dialect: Dialect, ids: string[]): Promise<Map<string, string>> {
+  const rows = await selectByKeys<{ id: string; kind: string }>(
+    tx,
+    dialect,
+    'pim_assets',
+    ['id'],
+    ids.map((i) => [i]),
+    ['id', 'kind'],
+  );
+  return new Map(rows.map((r) => [r.id, r.kind]));
 }
 
-export async function siblings(tx: Tx, parents: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const part of chunked(parents, 500)) {
-    const rows = await tx
-      .selectFrom('pim_products')
-      .select(['sku', 'parent', 'axis_key'])
-      .where('parent', 'in', part)
-      .execute();
-    for (const r of rows) out.set(`${r.parent}\u0000${r.axis_key}`, r.sku as string);
-  }
-  return out;
+export async function siblings(tx: Tx, dialect: Dialect, parents: string[]): Promise<Map<string, string>> {
+  const rows = await selectByKeys<{ sku: string; parent: string; axis_key: string }>(
+    tx,
+    dialect,
+    'pim_products',
+    ['parent'],
+    parents.map((p) => [p]),
+    ['sku', 'parent', 'axis_key'],
+  );
+  return new Map(rows.map((r) => [`${r.parent}\u0000${r.axis_key}`, r.sku]));
 }
 
 export async function uniqueOwners(
   tx: Tx,
+  dialect: Dialect,
   pairs: { attribute: string; value: string }[],
 ): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  // One `attribute = ? AND value IN (…)` per attribute: an OR of pairs defeats PostgreSQL's planner.
-  const byAttribute = new Map<string, Set<string>>();
-  for (const p of pairs) {
-    const set = byAttribute.get(p.attribute) ?? new Set<string>();
-    set.add(p.value);
-    byAttribute.set(p.attribute, set);
-  }
-  for (const [attribute, values] of byAttribute)
-    for (const part of chunked([...values], 500)) {
-      const rows = await tx
-        .selectFrom('pim_unique_values')
-        .select(['value', 'product_id'])
-        .where('attribute', '=', attribute)
-        .where('value', 'in', part)
-        .execute();
-      for (const r of rows) out.set(`${attribute}\u0000${r.value}`, r.product_id as string);
-    }
-  return out;
+  const rows = await selectByKeys<{ attribute: string; value: string; product_id: string }>(
+    tx,
+    dialect,
+    'pim_unique_values',
+    ['attribute', 'value'],
+    pairs.map((p) => [p.attribute, p.value]),
+    ['attribute', 'value', 'product_id'],
+  );
+  return new Map(rows.map((r) => [`${r.attribute}\u0000${r.value}`, r.product_id]));
 }
 
 /** Which products a catalog change concerns: all, one family's, or one model's variants. */
@@ -123,6 +119,7 @@ export interface ScannedProduct {
 /** The products of a scope in id order, a chunk at a time, with their effective values. */
 export async function* scanProducts(
   tx: Tx,
+  dialect: Dialect,
   scope: ProductScope,
   chunk = 1000,
 ): AsyncGenerator<ScannedProduct[]> {
@@ -138,7 +135,7 @@ export async function* scanProducts(
     if (scope.model) q = q.where('parent', '=', scope.model);
     const rows = (await q.execute()) as Pick<PimProductRow, 'id' | 'sku' | 'family' | 'parent' | 'values'>[];
     if (rows.length === 0) return;
-    const models = await loadModels(tx, [
+    const models = await loadModels(tx, dialect, [
       ...new Set(rows.map((r) => r.parent).filter((p): p is string => p !== null)),
     ]);
     yield rows.map((r) => ({

@@ -179,7 +179,7 @@ export function createProductStore(
     async reindex(tx: Tx, scope: ProductScope): Promise<number> {
       const snap = await loadSnapshot(tx);
       let total = 0;
-      for await (const chunk of scanProducts(tx, scope)) {
+      for await (const chunk of scanProducts(tx, dialect, scope)) {
         await completeness.write(tx, snap, chunk);
         for (const hook of hooks) await hook(tx, snap, chunk);
         total += chunk.length;
@@ -195,10 +195,11 @@ export function createProductStore(
     ): Promise<WriteResult[]> {
       const existing = await existingBySku(
         tx,
+        dialect,
         items.map((i) => i.input.sku),
       );
       const parents = [...new Set(items.map((i) => i.input.parent).filter((p): p is string => !!p))];
-      const models = await loadModels(tx, parents);
+      const models = await loadModels(tx, dialect, parents);
       // Siblings are read only for models where a variant arrives or its axis values change: an
       // update that keeps its axes cannot collide (its key was unique when it was stored).
       const moving = new Set<string>();
@@ -210,14 +211,16 @@ export function createProductStore(
         if (!before || before.parent !== parent || before.axis_key !== axisKey(item.input, model, []))
           moving.add(parent);
       }
-      const taken = await siblings(tx, [...moving]);
+      const taken = await siblings(tx, dialect, [...moving]);
       const batchSkus = new Set(items.map((i) => i.input.sku));
       const refs = await existingSkus(
         tx,
+        dialect,
         items.flatMap((i) => i.references).filter((s) => !batchSkus.has(s)),
       );
       const assets = await existingAssets(
         tx,
+        dialect,
         items.flatMap((i) => i.assets),
       );
       const uniqueAttrs = [...snap.attributes.values()].filter((a) => a.unique);
@@ -226,7 +229,8 @@ export function createProductStore(
           (i.input.values[a.code] ?? []).map((e) => ({ attribute: a.code, value: String(e.data) })),
         ),
       );
-      const owners = uniquePairs.length > 0 ? await uniqueOwners(tx, uniquePairs) : new Map<string, string>();
+      const owners =
+        uniquePairs.length > 0 ? await uniqueOwners(tx, dialect, uniquePairs) : new Map<string, string>();
 
       const results: WriteResult[] = [];
       const seen = new Set<string>();

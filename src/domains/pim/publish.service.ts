@@ -66,7 +66,7 @@ export function createPublisher(deps: DomainDeps, rulesCache: RulesCache) {
     now: string,
   ) {
     const channels = opts.channels ?? [...snap.channels.keys()];
-    const models = await loadModels(tx, [
+    const models = await loadModels(tx, deps.store.dialect, [
       ...new Set(rows.map((r) => r.parent).filter((p): p is string => !!p)),
     ]);
     const complete = await completenessOf(

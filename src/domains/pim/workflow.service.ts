@@ -2,7 +2,7 @@ import { KernelErrors } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import { assertOwnership, hasRole, mayWrite } from '../../kernel/ownership.js';
 import type { DomainDeps } from '../../kernel/ports/module.js';
-import { chunked, insertRows } from '../../kernel/sql.js';
+import { chunked, insertRows, selectByKeys } from '../../kernel/sql.js';
 import { loadSnapshot } from './catalog.repo.js';
 import { PimErrors } from './errors.js';
 import { author } from './product.service.js';
@@ -103,11 +103,14 @@ export function createWorkflowService(deps: DomainDeps, rulesCache: RulesCache) 
               throw PimErrors.CHANNEL_NOT_FOUND.create(`channel "${c}" does not exist`, { channel: c });
           // Only publishing renders content; the other actions need no more than the status.
           const columns = action === 'publish' ? PRODUCT_ALL : PRODUCT_STATE;
-          const rows = (await tx
-            .selectFrom('pim_products')
-            .select(columns)
-            .where('id', 'in', part)
-            .execute()) as PimProductRow[];
+          const rows = await selectByKeys<PimProductRow>(
+            tx,
+            store.dialect,
+            'pim_products',
+            ['id'],
+            part.map((id) => [id]),
+            columns,
+          );
           const byId = new Map(rows.map((r) => [r.id, r]));
           const eligible = rows.filter((r) => (spec.from as readonly string[]).includes(r.status));
           const now = clock.now().toISOString();
