@@ -1,7 +1,7 @@
 import type { EventInput } from '../../kernel/events.js';
 import type { DomainDeps } from '../../kernel/ports/module.js';
 import type { Tx } from '../../kernel/ports/store.js';
-import { chunked, insertRows } from '../../kernel/sql.js';
+import { chunked, insertRows, selectByKeys } from '../../kernel/sql.js';
 import type { CatalogSnapshot } from './catalog.types.js';
 import { effectiveValues } from './completeness.js';
 import { PimErrors } from './errors.js';
@@ -39,20 +39,18 @@ export function createPublisher(deps: DomainDeps, rulesCache: RulesCache) {
 
   async function completenessOf(tx: Tx, ids: string[]) {
     const out = new Map<string, Map<string, { ratio: number; missing: string[] }>>();
-    for (const part of chunked(ids, 500)) {
-      const rows = await tx
-        .selectFrom('pim_completeness')
-        .selectAll()
-        .where('product_id', 'in', part)
-        .execute();
-      for (const r of rows) {
-        const m = out.get(r.product_id as string) ?? new Map();
-        m.set(`${r.channel}|${r.locale}`, {
-          ratio: Number(r.ratio),
-          missing: JSON.parse(r.missing as string),
-        });
-        out.set(r.product_id as string, m);
-      }
+    const rows = await selectByKeys<Record<string, string>>(
+      tx,
+      deps.store.dialect,
+      'pim_completeness',
+      ['product_id'],
+      ids.map((id) => [id]),
+      ['product_id', 'channel', 'locale', 'ratio', 'missing'],
+    );
+    for (const r of rows) {
+      const m = out.get(r.product_id!) ?? new Map();
+      m.set(`${r.channel}|${r.locale}`, { ratio: Number(r.ratio), missing: JSON.parse(r.missing!) });
+      out.set(r.product_id!, m);
     }
     return out;
   }
