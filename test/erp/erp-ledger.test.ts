@@ -352,23 +352,23 @@ describe.each(backends)('ERP ledger [%s]', (backend) => {
   it('verifies everything a range of SKUs at a time, postings without a level row included', async () => {
     for (const s of ['RANGE-A', 'RANGE-B', 'RANGE-C', 'RANGE-D', 'RANGE-E'])
       await post({ type: 'receipt', sku: s, location: 'WH1', quantity: 3 });
-    const whole = await verifyLevels(t.app.store.db, 'now');
+    const whole = await verifyLevels(t.app.store.db, t.app.store.dialect, 'now');
     // Two SKUs per step: many steps, the same answer as one.
-    expect(await verifyLevels(t.app.store.db, 'now', undefined, 2)).toEqual(whole);
+    expect(await verifyLevels(t.app.store.db, t.app.store.dialect, 'now', undefined, 2)).toEqual(whole);
     expect(whole.ok).toBe(true);
     // A level edited and a level row lost (its postings remain): both found, in any step.
     await t.app.store.tx(async (tx) => {
       await sql`update erp_levels set available = available + 2 where sku = 'RANGE-B'`.execute(tx);
       await sql`delete from erp_levels where sku = 'RANGE-E'`.execute(tx);
     });
-    const stepped = await verifyLevels(t.app.store.db, 'now', undefined, 2);
+    const stepped = await verifyLevels(t.app.store.db, t.app.store.dialect, 'now', undefined, 2);
     expect(stepped.ok).toBe(false);
     expect(stepped.levels).toBe(whole.levels - 1);
     expect(stepped.drift.filter((d) => d.sku.startsWith('RANGE-'))).toEqual([
       { sku: 'RANGE-B', location: 'WH1', field: 'available', level: 5, expected: 3 },
       { sku: 'RANGE-E', location: 'WH1', field: 'available', level: 0, expected: 3 },
     ]);
-    expect(await verifyLevels(t.app.store.db, 'now', undefined, 1)).toEqual(stepped);
+    expect(await verifyLevels(t.app.store.db, t.app.store.dialect, 'now', undefined, 1)).toEqual(stepped);
     await t.app.store.tx(async (tx) => {
       await sql`update erp_levels set available = available - 2 where sku = 'RANGE-B'`.execute(tx);
     });

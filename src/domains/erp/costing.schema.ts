@@ -85,6 +85,7 @@ export const costingMigration: Migration = {
       .columns(['order_line'])
       .where('order_line', 'is not', null)
       .execute();
+    // Dropped again by 011_ledger_sku_indexes: a SKU's lines are found through its movements.
     await db.schema
       .createIndex('erp_cost_lines_sku_location')
       .on('erp_cost_lines')

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ErpCostLineRow, ErpCostRow } from './costing.schema.js';
+import { throughMovements } from './ledger.read.js';
 import type { ErpDeps, Page } from './ledger.service.js';
 
 /**
@@ -184,14 +185,18 @@ export function createCostingService(deps: ErpDeps) {
       limit?: number;
     }): Promise<Page<CostLineView>> {
       const limit = q.limit ?? 100;
-      let sel = db.selectFrom('erp_cost_lines').selectAll();
-      if (q.sku) sel = sel.where('sku', '=', q.sku);
-      if (q.location) sel = sel.where('location', '=', q.location);
-      if (q.orderLine) sel = sel.where('order_line', '=', q.orderLine);
-      if (q.after) sel = sel.where('movement_seq', '>', Number(q.after));
+      // A SKU's lines are found through its movements (cost lines keep no SKU index).
+      let sel: any = q.sku
+        ? throughMovements(db, deps.store.dialect, 'erp_cost_lines', 'c')
+            .selectAll('c')
+            .where('m.sku', '=', q.sku)
+        : db.selectFrom('erp_cost_lines as c').selectAll('c');
+      if (q.location) sel = sel.where('c.location', '=', q.location);
+      if (q.orderLine) sel = sel.where('c.order_line', '=', q.orderLine);
+      if (q.after) sel = sel.where('c.movement_seq', '>', Number(q.after));
       const rows = (await sel
-        .orderBy('movement_seq')
-        .orderBy('n')
+        .orderBy('c.movement_seq')
+        .orderBy('c.n')
         .limit(limit + 1)
         .execute()) as ErpCostLineRow[];
       // A page ends after a whole movement, so `after` (a movement seq) never splits one.

@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { chunked, selectByKeys } from '../../kernel/sql.js';
 import type { Entry, Level, Movement, MovementType } from './ledger.types.js';
@@ -111,5 +112,30 @@ export function touchedPairs(
           [m.sku, m.toLocation],
         ]
       : [[m.sku, m.location]],
+  );
+}
+
+/**
+ * Rows of a table keyed by `(movement_seq, n)` — postings, cost lines — joined to their
+ * movements (`m`, the detail rows as `alias`), for filtering on `m.sku`: those tables carry the
+ * movement's SKU but keep no SKU index (a random insert per movement, 011_ledger_sku_indexes), so
+ * a SKU's rows are found through the movements' `(sku, seq)` index and the detail table's primary
+ * key. On PostgreSQL the join is a LATERAL probe per movement, kept from being flattened with
+ * `offset 0`: a plain join is planned from statistics, and without them PostgreSQL hashes the
+ * whole detail table (see kernel/sql.ts, selectByKeys).
+ */
+export function throughMovements(db: Kysely<any>, dialect: Dialect, table: string, alias: string) {
+  const movements = db.selectFrom('erp_movements as m');
+  if (dialect !== 'postgres')
+    return movements.innerJoin(`${table} as ${alias}`, `${alias}.movement_seq`, 'm.seq');
+  return movements.innerJoinLateral(
+    (eb) =>
+      eb
+        .selectFrom(`${table} as x`)
+        .selectAll('x')
+        .whereRef('x.movement_seq', '=', 'm.seq')
+        .offset(0)
+        .as(alias),
+    (join) => join.onTrue(),
   );
 }

@@ -261,7 +261,7 @@ export function createLedgerService(deps: ErpDeps, writer: Writer) {
 
     /** Recompute balances from the postings and report any drift (see ledger.verify.ts). */
     async verify(q: { sku?: string } = {}): Promise<VerifyReport> {
-      return verifyLevels(store.db, clock.now().toISOString(), q.sku);
+      return verifyLevels(store.db, dialect, clock.now().toISOString(), q.sku);
     },
   };
 }

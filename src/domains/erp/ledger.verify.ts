@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { Dialect } from '../../kernel/ports/store.js';
+import { throughMovements } from './ledger.read.js';
 import { levelKey } from './ledger.rules.js';
 import { BUCKETS, PHYSICAL } from './ledger.types.js';
 import type { ErpLevelRow } from './schema.js';
@@ -47,12 +49,13 @@ interface Findings {
 
 export async function verifyLevels(
   db: Kysely<any>,
+  dialect: Dialect,
   now: string,
   sku?: string,
   skusPerStep = SKUS_PER_STEP,
 ): Promise<VerifyReport> {
   const out: Findings = { levels: 0, drift: [], unbalanced: [] };
-  if (sku !== undefined) await verifyScope(db, { sku }, out);
+  if (sku !== undefined) await verifyScope(db, dialect, { sku }, out);
   else {
     // Everything, a range of SKUs at a time (through the SKU-leading indexes). The ranges are cut
     // at level rows' SKUs but cover the whole key space (the last one is open-ended), so postings
@@ -63,7 +66,7 @@ export async function verifyLevels(
       if (after !== null) q = q.where('sku', '>', after);
       const skus = (await q.execute()).map((r) => r.sku as string);
       const upTo = skus.length === skusPerStep ? skus[skus.length - 1]! : null;
-      await verifyScope(db, { after, upTo }, out);
+      await verifyScope(db, dialect, { after, upTo }, out);
       if (upTo === null) break;
       after = upTo;
     }
@@ -77,21 +80,25 @@ export async function verifyLevels(
   };
 }
 
-async function verifyScope(db: Kysely<any>, scope: Scope, out: Findings): Promise<void> {
-  const scoped = (q: any): any => {
-    if ('sku' in scope) return q.where('sku', '=', scope.sku);
+async function verifyScope(db: Kysely<any>, dialect: Dialect, scope: Scope, out: Findings): Promise<void> {
+  const scoped = (q: any, column = 'sku'): any => {
+    if ('sku' in scope) return q.where(column, '=', scope.sku);
     let r = q;
-    if (scope.after !== null) r = r.where('sku', '>', scope.after);
-    if (scope.upTo !== null) r = r.where('sku', '<=', scope.upTo);
+    if (scope.after !== null) r = r.where(column, '>', scope.after);
+    if (scope.upTo !== null) r = r.where(column, '<=', scope.upTo);
     return r;
   };
-  const sums = await scoped(
-    db
-      .selectFrom('erp_postings')
-      .select(['sku', 'location', 'account', (eb) => eb.fn.sum('quantity').as('total')])
-      .where('account', 'in', [...BUCKETS]),
-  )
-    .groupBy(['sku', 'location', 'account'])
+  // A posting's SKU is its movement's; postings are found through the movements' SKU index.
+  const postings = (): any => scoped(throughMovements(db, dialect, 'erp_postings', 'p'), 'm.sku');
+  const sums = await postings()
+    .select([
+      'm.sku as sku',
+      'p.location as location',
+      'p.account as account',
+      (eb: any) => eb.fn.sum('p.quantity').as('total'),
+    ])
+    .where('p.account', 'in', [...BUCKETS])
+    .groupBy(['m.sku', 'p.location', 'p.account'])
     .execute();
   const reservations = await scoped(
     db
@@ -159,11 +166,10 @@ async function verifyScope(db: Kysely<any>, scope: Scope, out: Findings): Promis
 
   out.levels += levels.length;
   if (out.unbalanced.length >= MAX_REPORTED) return;
-  const unbalancedRows = await scoped(
-    db.selectFrom('erp_postings').select(['movement_seq', (eb) => eb.fn.sum('quantity').as('total')]),
-  )
-    .groupBy('movement_seq')
-    .having((eb: any) => eb.fn.sum('quantity'), '<>', 0)
+  const unbalancedRows = await postings()
+    .select(['m.seq as movement_seq', (eb: any) => eb.fn.sum('p.quantity').as('total')])
+    .groupBy('m.seq')
+    .having((eb: any) => eb.fn.sum('p.quantity'), '<>', 0)
     .limit(MAX_REPORTED - out.unbalanced.length)
     .execute();
   for (const r of unbalancedRows as { movement_seq: unknown; total: unknown }[])

@@ -4,6 +4,7 @@ import { columnTypes } from '../../kernel/ports/store.js';
 import { costingMigration } from './costing.schema.js';
 import { invoiceMigration } from './invoice.schema.js';
 import { journalMigration } from './journal.schema.js';
+import { ledgerIndexesMigration } from './ledger.indexes.schema.js';
 import { priceMigration } from './price.schema.js';
 import { supplierInvoiceBookingMigration } from './procurement.booking.schema.js';
 import { procurementMigration } from './procurement.schema.js';
@@ -165,7 +166,7 @@ export const erpMigrations: MigrationSet = {
           .addColumn('quantity', t.bigint, (c) => c.notNull())
           .addPrimaryKeyConstraint('erp_postings_pk', ['movement_seq', 'n'])
           .execute();
-        // verifyLevels of one SKU sums its postings through this index.
+        // Dropped again by 011_ledger_sku_indexes: postings are found through their movements.
         await db.schema
           .createIndex('erp_postings_sku')
           .on('erp_postings')
@@ -296,5 +297,6 @@ export const erpMigrations: MigrationSet = {
     costingMigration,
     reconciliationMigration,
     supplierInvoiceBookingMigration,
+    ledgerIndexesMigration,
   ],
 };
