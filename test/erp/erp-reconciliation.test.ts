@@ -256,6 +256,60 @@ describe.each(backends)('ERP inventory reconciliation [%s]', (backend) => {
     ).toBe('ERP_RECONCILIATION_EXCEPTION_NOT_FOUND');
   });
 
+  it('an ignored difference is accepted while it stays the same: not healed, not escalated; another drift is', async () => {
+    const line = (quantity: number) => [{ sku: 'SOCK-1', location: 'WH1', quantity }];
+    const run = (quantity: number) => report('shop-buffer', line(quantity));
+    const outcomes = async (id: string) =>
+      (await api('GET', `/reconciliation/runs/${id}`)).body.differences.map((d: any) => [
+        d.outcome,
+        d.streak,
+      ]);
+    expect((await run(6)).body).toMatchObject({ healed: 1 });
+    expect((await run(6)).body).toMatchObject({ exceptions: 1, opened: 1 });
+    const [open] = (await api('GET', '/reconciliation/exceptions?source=shop-buffer&status=open')).body.items;
+    expect(open.delta).toBe(-2);
+    await api('POST', `/reconciliation/exceptions/${open.id}/ignore`, {
+      reason: 'we hold back 2 on purpose',
+    });
+
+    // The same difference again (the marketplace still holds back 2): accepted, nothing done.
+    const marks = await t.app.store.db
+      .selectFrom('erp_dirty_skus')
+      .select('sku')
+      .where('sku', '=', 'SOCK-1')
+      .execute();
+    for (let i = 0; i < 3; i++) {
+      const res = await run(6);
+      expect(res.body).toMatchObject({
+        lines: 1,
+        matched: 1,
+        healed: 0,
+        exceptions: 0,
+        opened: 0,
+        accuracy: 1,
+        unitError: 2,
+      });
+      expect(await outcomes(res.body.id)).toEqual([['accepted', 0]]);
+    }
+    expect(
+      await t.app.store.db.selectFrom('erp_dirty_skus').select('sku').where('sku', '=', 'SOCK-1').execute(),
+    ).toEqual(marks);
+    expect(
+      (await api('GET', '/reconciliation/exceptions?source=shop-buffer&status=open')).body.items,
+    ).toEqual([]);
+
+    // A different difference is drift again: healed first, then a new exception.
+    const healed = await run(5);
+    expect(healed.body).toMatchObject({ healed: 1, matched: 0 });
+    expect(await outcomes(healed.body.id)).toEqual([['healed', 1]]);
+    expect((await run(5)).body).toMatchObject({ exceptions: 1, opened: 1 });
+    // While that newer exception is open, the old accepted difference is not accepted any more.
+    const back = await run(6);
+    expect(back.body).toMatchObject({ exceptions: 1, opened: 0, matched: 0 });
+    // Another source reporting the same difference was never accepted: its own drift.
+    expect((await report('shop-other', line(6))).body).toMatchObject({ healed: 1 });
+  });
+
   it('a later matching report resolves the open exception of that line', async () => {
     const bad = await report('shop-c', [{ sku: 'MUG-1', location: 'WH1', quantity: 0 }], {
       exceptionAfterRuns: 1,

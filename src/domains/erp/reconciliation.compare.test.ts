@@ -37,6 +37,17 @@ describe('judgeLine', () => {
     expect(judgeLine(8, 10, 0, { ...exact, exceptionAfterRuns: 1 }).outcome).toBe('exception');
     expect(judgeLine(8, 10, 1, { ...exact, exceptionAfterRuns: 3 }).outcome).toBe('healed');
   });
+
+  it('accepts exactly the ignored difference, whatever the streak; any other drift is judged', () => {
+    expect(judgeLine(8, 10, 0, exact, -2)).toEqual({ outcome: 'accepted', delta: -2, streak: 0 });
+    expect(judgeLine(8, 10, 7, exact, -2)).toEqual({ outcome: 'accepted', delta: -2, streak: 0 });
+    expect(judgeLine(12, 10, 0, exact, -2)).toEqual({ outcome: 'healed', delta: 2, streak: 1 });
+    expect(judgeLine(7, 10, 1, exact, -2)).toEqual({ outcome: 'exception', delta: -3, streak: 2 });
+    // Within tolerance is a match, not an acceptance.
+    expect(judgeLine(9, 10, 0, { ...exact, tolerance: { units: 1, basisPoints: 0 } }, -1).outcome).toBe(
+      'matched',
+    );
+  });
 });
 
 describe('summarize', () => {
@@ -48,6 +59,20 @@ describe('summarize', () => {
       { outcome: 'matched', delta: 0 },
     ]);
     expect(s).toEqual({ lines: 4, matched: 2, healed: 1, exceptions: 1, accuracy: 0.5, unitError: 8 });
+    // An accepted difference counts as matched, and still as unit error.
+    expect(
+      summarize([
+        { outcome: 'accepted', delta: -2 },
+        { outcome: 'healed', delta: 1 },
+      ]),
+    ).toEqual({
+      lines: 2,
+      matched: 1,
+      healed: 1,
+      exceptions: 0,
+      accuracy: 0.5,
+      unitError: 3,
+    });
     expect(summarize([]).accuracy).toBe(1);
   });
 

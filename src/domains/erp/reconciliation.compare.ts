@@ -26,27 +26,32 @@ export interface JudgedLine {
  * One line's outcome. `previousStreak` is how many consecutive runs of the same source before this
  * one found the line drifting (0 if the last one matched it, never saw it, or an operator closed
  * its exception since). Drift is healed until the streak reaches `exceptionAfterRuns`.
+ * `acceptedDelta` is the difference of the line's latest exception if an operator ignored it: the
+ * same drift again is `accepted` (known and intended); any other drift is judged as usual.
  */
 export function judgeLine(
   reported: number,
   expected: number,
   previousStreak: number,
   policy: ReconciliationPolicy,
+  acceptedDelta?: number,
 ): JudgedLine {
   const delta = reported - expected;
   if (withinTolerance(reported, expected, policy.tolerance)) return { outcome: 'matched', delta, streak: 0 };
+  if (delta === acceptedDelta) return { outcome: 'accepted', delta, streak: 0 };
   const streak = previousStreak + 1;
   return { outcome: streak >= policy.exceptionAfterRuns ? 'exception' : 'healed', delta, streak };
 }
 
 /**
- * Accuracy of judged lines: the share whose reported quantity was within tolerance, and the total
- * absolute unit error (which tolerance does not forgive: a matched line off by one counts one).
+ * Accuracy of judged lines: the share whose reported quantity was within tolerance or drifted by
+ * an accepted difference (both count as `matched`: the source says what it is meant to say), and
+ * the total absolute unit error (which neither forgives: a matched line off by one counts one).
  */
 export function summarize(lines: readonly { outcome: Outcome; delta: number }[]): AccuracySummary {
   const s = { lines: lines.length, matched: 0, healed: 0, exceptions: 0, unitError: 0 };
   for (const l of lines) {
-    if (l.outcome === 'matched') s.matched++;
+    if (l.outcome === 'matched' || l.outcome === 'accepted') s.matched++;
     else if (l.outcome === 'healed') s.healed++;
     else s.exceptions++;
     s.unitError += Math.abs(l.delta);

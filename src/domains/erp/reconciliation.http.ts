@@ -128,8 +128,9 @@ export function registerReconciliationRoutes(
               : 'Ignore an open reconciliation exception (the difference is accepted)',
           description:
             'Body `{ "reason": "…" }`; who, when and why are recorded. 409 ' +
-            'ERP_RECONCILIATION_EXCEPTION_NOT_OPEN unless it is open. Drift of the line afterwards is ' +
-            'healed again before a new exception opens.',
+            'ERP_RECONCILIATION_EXCEPTION_NOT_OPEN unless it is open. After ignore, later reports of ' +
+            'the line off by exactly the ignored difference are accepted (not healed, not escalated); ' +
+            'any other drift is healed again before a new exception opens.',
           tags,
           params: IdParams,
           body: CloseBodySchema,

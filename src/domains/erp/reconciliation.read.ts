@@ -190,6 +190,38 @@ export async function previousStreaks(
   return out;
 }
 
+/**
+ * The differences operators accepted, by lineKey: for each reported line whose latest exception
+ * (open or closed) of this source and measure was ignored, that exception's difference. A later
+ * exception of the line — the drift changed, escalated again — ends the acceptance.
+ */
+export async function acceptedDeltas(
+  tx: Tx,
+  source: string,
+  measure: Measure,
+  lines: readonly ReportLine[],
+): Promise<Map<string, number>> {
+  const latest = new Map<string, { seq: number; status: string; delta: number }>();
+  for (const part of chunked([...new Set(lines.map((l) => l.sku))])) {
+    const rows = await tx
+      .selectFrom('erp_reconciliation_exceptions')
+      .select(['sku', 'target', 'seq', 'status', 'delta'])
+      .where('source', '=', source)
+      .where('measure', '=', measure)
+      .where('sku', 'in', part)
+      .execute();
+    for (const r of rows) {
+      const key = lineKey(r.sku, r.target);
+      const seq = Number(r.seq);
+      if ((latest.get(key)?.seq ?? -1) < seq)
+        latest.set(key, { seq, status: r.status, delta: Number(r.delta) });
+    }
+  }
+  const out = new Map<string, number>();
+  for (const [key, e] of latest) if (e.status === 'ignored') out.set(key, e.delta);
+  return out;
+}
+
 /** The source's open exceptions, by lineKey (few: each is a line someone has to look at). */
 export async function openExceptions(
   db: Kysely<any>,

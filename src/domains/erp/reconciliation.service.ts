@@ -13,6 +13,7 @@ import { combine, judgeLine, summarize } from './reconciliation.compare.js';
 import { ReconciliationErrors } from './reconciliation.errors.js';
 import { createReconciliationExceptions, type JudgedLine, lockSource } from './reconciliation.exceptions.js';
 import {
+  acceptedDeltas,
   lineKey,
   loadKnown,
   loadTruth,
@@ -103,6 +104,7 @@ export function createReconciliationService(
           if (refErrors.length > 0) throw invalid(refErrors);
           const truth = await loadTruth(tx, dialect, atp, measure, lines);
           const streaks = await previousStreaks(tx, report.source, measure, lines);
+          const accepted = await acceptedDeltas(tx, report.source, measure, lines);
           const judged: JudgedLine[] = lines.map((line) => {
             const key = lineKey(line.sku, targetOf(line));
             const expected = truth.get(key) ?? 0;
@@ -110,7 +112,7 @@ export function createReconciliationService(
               line,
               key,
               expected,
-              ...judgeLine(line.quantity, expected, streaks.get(key) ?? 0, policy),
+              ...judgeLine(line.quantity, expected, streaks.get(key) ?? 0, policy, accepted.get(key)),
             };
           });
           const id = newId('rcn');

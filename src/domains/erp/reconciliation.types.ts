@@ -8,13 +8,15 @@
  * A line within tolerance is `matched`. A drifted line is `healed`: the SKU is marked dirty so the
  * level publisher emits the truth again. A line that keeps drifting for `exceptionAfterRuns`
  * consecutive runs of its source becomes an `exception` (re-publishing evidently does not fix it)
- * for an operator to resolve or ignore; a later matching report resolves it automatically.
+ * for an operator to resolve or ignore; a later matching report resolves it automatically. A line
+ * whose latest exception an operator ignored is `accepted` while it drifts by exactly the ignored
+ * difference (e.g. a marketplace holding back a buffer on purpose): not healed, not escalated.
  */
 
 export const MEASURES = ['available', 'atp'] as const;
 export type Measure = (typeof MEASURES)[number];
 
-export const OUTCOMES = ['matched', 'healed', 'exception'] as const;
+export const OUTCOMES = ['matched', 'accepted', 'healed', 'exception'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export const EXCEPTION_STATUSES = ['open', 'resolved', 'ignored'] as const;
@@ -66,6 +68,7 @@ export interface ReportInput {
 /** Counts of a run (or of several runs summed), with the accuracy they give. */
 export interface AccuracySummary {
   lines: number;
+  /** Lines within tolerance, and those `accepted` (drifting by a difference an operator ignored). */
   matched: number;
   healed: number;
   exceptions: number;
