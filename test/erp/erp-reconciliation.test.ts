@@ -273,11 +273,7 @@ describe.each(backends)('ERP inventory reconciliation [%s]', (backend) => {
     });
 
     // The same difference again (the marketplace still holds back 2): accepted, nothing done.
-    const marks = await t.app.store.db
-      .selectFrom('erp_dirty_skus')
-      .select('sku')
-      .where('sku', '=', 'SOCK-1')
-      .execute();
+    const head = await publishedHead('SOCK-1');
     for (let i = 0; i < 3; i++) {
       const res = await run(6);
       expect(res.body).toMatchObject({
@@ -291,9 +287,9 @@ describe.each(backends)('ERP inventory reconciliation [%s]', (backend) => {
       });
       expect(await outcomes(res.body.id)).toEqual([['accepted', 0]]);
     }
-    expect(
-      await t.app.store.db.selectFrom('erp_dirty_skus').select('sku').where('sku', '=', 'SOCK-1').execute(),
-    ).toEqual(marks);
+    // Nothing was marked for re-publishing: once the publisher is idle, no new SOCK-1 event.
+    await waitFor(async () => (await erp.publisher.pending()) === 0, 30_000, 'an idle publisher');
+    expect(await levelEvents('SOCK-1', head)).toEqual([]);
     expect(
       (await api('GET', '/reconciliation/exceptions?source=shop-buffer&status=open')).body.items,
     ).toEqual([]);
@@ -308,6 +304,29 @@ describe.each(backends)('ERP inventory reconciliation [%s]', (backend) => {
     expect(back.body).toMatchObject({ exceptions: 1, opened: 0, matched: 0 });
     // Another source reporting the same difference was never accepted: its own drift.
     expect((await report('shop-other', line(6))).body).toMatchObject({ healed: 1 });
+  });
+
+  it('partial reports escalate too: the streak counts the reports of the line, not of the source', async () => {
+    const mug = [{ sku: 'MUG-1', location: 'WH1', quantity: 9 }];
+    const tee = [{ sku: 'TEE-1', location: 'WH1', quantity: 10 }];
+    expect((await report('shop-partial', mug)).body).toMatchObject({ healed: 1 });
+    // Today's partial report is about another line; the MUG-1 line keeps its streak.
+    expect((await report('shop-partial', tee)).body).toMatchObject({ matched: 1 });
+    const third = await report('shop-partial', mug);
+    expect(third.body).toMatchObject({ exceptions: 1, opened: 1, healed: 0 });
+    const run = await api('GET', `/reconciliation/runs/${third.body.id}`);
+    expect(run.body.differences.map((d: any) => [d.sku, d.outcome, d.streak])).toEqual([
+      ['MUG-1', 'exception', 2],
+    ]);
+    // A match ends the streak: the next drift is healed first again.
+    expect(
+      (await report('shop-partial', [{ sku: 'MUG-1', location: 'WH1', quantity: 5 }])).body,
+    ).toMatchObject({
+      matched: 1,
+      autoResolved: 1,
+    });
+    expect((await report('shop-partial', tee)).body).toMatchObject({ matched: 1 });
+    expect((await report('shop-partial', mug)).body).toMatchObject({ healed: 1, exceptions: 0 });
   });
 
   it('a later matching report resolves the open exception of that line', async () => {

@@ -3,7 +3,7 @@ import type { AccuracySummary, Outcome, ReconciliationPolicy, Tolerance } from '
 /**
  * The pure core of reconciliation: is a reported quantity close enough to the truth, what becomes
  * of a line given how long it has been drifting, and how accurate a set of lines is. No store, no
- * clock: the service feeds it the truth and the previous runs' streaks.
+ * clock: the service feeds it the truth and the lines' streaks.
  */
 
 /** Units a line may be off by and still match (see Tolerance). */

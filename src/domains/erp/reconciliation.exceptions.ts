@@ -9,6 +9,7 @@ import { limitOf } from './procurement.store.js';
 import { ReconciliationErrors } from './reconciliation.errors.js';
 import { openExceptions, toException } from './reconciliation.read.js';
 import type { ErpReconciliationExceptionRow } from './reconciliation.schema.js';
+import { resetStreak } from './reconciliation.streaks.js';
 import type {
   ExceptionStatus,
   Outcome,
@@ -82,11 +83,12 @@ export function createReconciliationExceptions(deps: ErpDeps) {
         closed_by: actor(),
         close_reason: reason,
         closed_run: null,
-        // The line's next drift is healed again before it escalates (see previousStreaks).
+        // Kept for the record; the streak itself is reset below (reconciliation.streaks.ts).
         closed_after_seq: Number(latest?.seq ?? 0),
         updated_at: at,
       };
       await tx.updateTable('erp_reconciliation_exceptions').set(closed).where('id', '=', id).execute();
+      await resetStreak(tx, dialect, { ...row, runSeq: closed.closed_after_seq });
       await audit.record(tx, {
         action: `erp.reconciliation.exception.${status}`,
         target: `reconciliation-exception:${id}`,

@@ -22,7 +22,7 @@ import { targetOf } from './reconciliation.validate.js';
 
 /**
  * What a reconciliation run reads — the ERP's truth for the reported lines, the references it
- * knows, the streaks of the source's previous run — and its rows turned into API shapes.
+ * knows, the differences operators accepted — and its rows turned into API shapes.
  */
 
 /** A line's identity within a source and measure. */
@@ -144,49 +144,6 @@ export async function loadTruth(
       const res = await atp.atp({ channel, skus: part });
       for (const item of res.items) out.set(lineKey(item.sku, channel), item.atp);
     }
-  return out;
-}
-
-/**
- * How long each reported line has been drifting in the source's previous runs: the streak its
- * previous run recorded, unless an operator closed its exception since (then it starts afresh, and
- * is healed again before it is escalated again).
- */
-export async function previousStreaks(
-  tx: Tx,
-  source: string,
-  measure: Measure,
-  lines: readonly ReportLine[],
-): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  const prev = await tx
-    .selectFrom('erp_reconciliation_runs')
-    .select(['id', 'seq'])
-    .where('source', '=', source)
-    .where('measure', '=', measure)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!prev) return out;
-  for (const part of chunked([...new Set(lines.map((l) => l.sku))])) {
-    const rows = await tx
-      .selectFrom('erp_reconciliation_differences')
-      .select(['sku', 'target', 'streak'])
-      .where('run_id', '=', prev.id)
-      .where('outcome', '<>', 'matched')
-      .where('sku', 'in', part)
-      .execute();
-    for (const r of rows) out.set(lineKey(r.sku, r.target), Number(r.streak));
-  }
-  const closed = await tx
-    .selectFrom('erp_reconciliation_exceptions')
-    .select(['sku', 'target'])
-    .where('source', '=', source)
-    .where('measure', '=', measure)
-    .where('status', '<>', 'open')
-    .where('closed_after_seq', '>=', Number(prev.seq))
-    .execute();
-  for (const r of closed) out.delete(lineKey(r.sku, r.target));
   return out;
 }
 

@@ -169,3 +169,35 @@ export const reconciliationMigration: Migration = {
       .execute();
   },
 };
+
+/**
+ * `erp_reconciliation_streaks`: how long each line of a source has been drifting, counted over the
+ * reports of that line (reconciliation.streaks.ts).
+ */
+export const reconciliationStreaksMigration: Migration = {
+  id: '012_reconciliation_streaks',
+  up: async (db, dialect) => {
+    const t = columnTypes(dialect);
+    await db.schema
+      .createTable('erp_reconciliation_streaks')
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('measure', 'text', (c) => c.notNull())
+      .addColumn('sku', 'text', (c) => c.notNull())
+      .addColumn('target', 'text', (c) => c.notNull())
+      .addColumn('streak', 'integer', (c) => c.notNull())
+      .addColumn('run_seq', t.bigint, (c) => c.notNull())
+      .addPrimaryKeyConstraint('erp_reconciliation_streaks_pk', ['source', 'measure', 'sku', 'target'])
+      .execute();
+    // Carry over what the previous rule read: the drifting lines of each source's latest run,
+    // unless an operator closed the line's exception after that run.
+    await sql`insert into erp_reconciliation_streaks (source, measure, sku, target, streak, run_seq)
+      select r.source, r.measure, d.sku, d.target, d.streak, r.seq
+      from erp_reconciliation_runs as r
+      join erp_reconciliation_differences as d on d.run_id = r.id
+      where r.seq = (select max(x.seq) from erp_reconciliation_runs as x where x.source = r.source and x.measure = r.measure)
+        and d.streak > 0
+        and not exists (select 1 from erp_reconciliation_exceptions as e
+          where e.source = r.source and e.measure = r.measure and e.sku = d.sku and e.target = d.target
+            and e.status <> 'open' and e.closed_after_seq >= r.seq)`.execute(db);
+  },
+};

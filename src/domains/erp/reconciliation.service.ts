@@ -12,17 +12,10 @@ import { limitOf } from './procurement.store.js';
 import { combine, judgeLine, summarize } from './reconciliation.compare.js';
 import { ReconciliationErrors } from './reconciliation.errors.js';
 import { createReconciliationExceptions, type JudgedLine, lockSource } from './reconciliation.exceptions.js';
-import {
-  acceptedDeltas,
-  lineKey,
-  loadKnown,
-  loadTruth,
-  previousStreaks,
-  toDifference,
-  toRun,
-} from './reconciliation.read.js';
+import { acceptedDeltas, lineKey, loadKnown, loadTruth, toDifference, toRun } from './reconciliation.read.js';
 import type { ErpReconciliationDifferenceRow, ErpReconciliationRunRow } from './reconciliation.schema.js';
 import { ReportInputSchema } from './reconciliation.schemas.js';
+import { previousStreaks, saveStreaks } from './reconciliation.streaks.js';
 import {
   type AccuracyReport,
   DEFAULT_RECONCILIATION_POLICY,
@@ -103,7 +96,8 @@ export function createReconciliationService(
           const refErrors = checkReferences(lines, measure, await loadKnown(tx, dialect, measure, lines));
           if (refErrors.length > 0) throw invalid(refErrors);
           const truth = await loadTruth(tx, dialect, atp, measure, lines);
-          const streaks = await previousStreaks(tx, report.source, measure, lines);
+          const targets = lines.map((l) => ({ sku: l.sku, target: targetOf(l) }));
+          const streaks = await previousStreaks(tx, dialect, report.source, measure, targets);
           const accepted = await acceptedDeltas(tx, report.source, measure, lines);
           const judged: JudgedLine[] = lines.map((line) => {
             const key = lineKey(line.sku, targetOf(line));
@@ -149,7 +143,18 @@ export function createReconciliationService(
             started_at: startedAt,
             finished_at: at,
           };
-          await tx.insertInto('erp_reconciliation_runs').values(row).execute();
+          const { seq } = await tx
+            .insertInto('erp_reconciliation_runs')
+            .values(row)
+            .returning('seq')
+            .executeTakeFirstOrThrow();
+          await saveStreaks(
+            tx,
+            dialect,
+            { source: report.source, measure, seq: Number(seq) },
+            judged.map((j, i) => ({ ...targets[i]!, key: j.key, streak: j.streak })),
+            streaks,
+          );
           await insertRows(
             tx,
             dialect,

@@ -8,7 +8,7 @@ import { ledgerIndexesMigration } from './ledger.indexes.schema.js';
 import { priceMigration } from './price.schema.js';
 import { supplierInvoiceBookingMigration } from './procurement.booking.schema.js';
 import { procurementMigration } from './procurement.schema.js';
-import { reconciliationMigration } from './reconciliation.schema.js';
+import { reconciliationMigration, reconciliationStreaksMigration } from './reconciliation.schema.js';
 import { replenishmentMigration } from './replenishment.schema.js';
 import { taxMigration } from './tax.schema.js';
 
@@ -298,5 +298,6 @@ export const erpMigrations: MigrationSet = {
     reconciliationMigration,
     supplierInvoiceBookingMigration,
     ledgerIndexesMigration,
+    reconciliationStreaksMigration,
   ],
 };
