@@ -455,6 +455,107 @@ describe.each(backends)('ERP replenishment [%s]', (backend) => {
     expect(byS['TEE-1'].projectedAtHorizon).toBeCloseTo(100 + 140 - WEEK_UNITS, 6);
   });
 
+  it("measures the lead time from the supplier's received purchase orders when the policy asks", async () => {
+    await erp.procurement.createSupplier({ ...SUPPLIER, code: 'SLOW', name: 'Slow Freight', skus: [] });
+    await erp.ledger.registerItems(['LT-1']);
+    const DAY = 86_400_000;
+    let last = 0;
+    // Three orders, delivered 10, 12 and 14 days after they were sent: 12 ± 2 days.
+    for (const days of [10, 12, 14]) {
+      const number = `PO-LT-${days}`;
+      await erp.procurement.createPurchaseOrder({
+        number,
+        supplier: 'SLOW',
+        shipTo: 'WH1',
+        orderDate: '2026-11-01',
+        lines: [{ lineNo: 1, sku: 'LT-1', quantityOrdered: 10, unitCost: 100, expectedDate: '2026-12-31' }],
+      });
+      const sent = await erp.procurement.send(number);
+      const receivedAt = Date.parse(sent.sentAt!) + days * DAY;
+      last = Math.max(last, receivedAt);
+      await erp.procurement.receive(number, {
+        id: `GRN-LT-${days}`,
+        receivedAt: new Date(receivedAt).toISOString(),
+        lines: [{ sku: 'LT-1', quantityReceived: 10 }],
+      });
+    }
+    const policy = { kind: 'reorder_point', reorderPoint: 50, orderQuantity: 100, supplier: 'SLOW' };
+    const asOf = new Date(last + DAY).toISOString();
+    const suggest = async () => {
+      const r = await api('POST', '/replenishment/suggestions', { sku: 'LT-1', asOf });
+      expect(r.status).toBe(200);
+      return r.body.purchaseOrders.find((o: any) => o.supplier === 'SLOW').lines[0];
+    };
+
+    // By the terms: the supplier's 7 days.
+    await api('PUT', '/replenishment/policies/LT-1/WH1', policy);
+    const byTerms = await suggest();
+    expect(byTerms.explanation.terms).toMatchObject({
+      leadTimeDays: 7,
+      sources: { leadTimeDays: 'supplier' },
+    });
+    expect(byTerms.explanation.leadTime).toBeUndefined();
+
+    // Measured: 12 days, σ 2, from the three orders.
+    await api('PUT', '/replenishment/policies/LT-1/WH1', { ...policy, leadTimeFrom: 'receipts' });
+    const measured = await suggest();
+    expect(measured.quantity).toBe(100);
+    expect(measured.explanation.terms).toMatchObject({
+      leadTimeDays: 12,
+      sources: { leadTimeDays: 'receipts' },
+    });
+    expect(measured.explanation.leadTime).toEqual({
+      from: 'receipts',
+      measured: { purchaseOrders: 3, meanDays: 12, sdDays: 2 },
+    });
+    expect(measured.expectedDate).toBe(new Date(Date.parse(asOf) + 12 * DAY).toISOString().slice(0, 10));
+
+    // Planning as of before the last delivery sees two orders: too few, the terms apply, and say so.
+    const early = await api('POST', '/replenishment/suggestions', {
+      sku: 'LT-1',
+      asOf: new Date(last - DAY).toISOString(),
+    });
+    const line = early.body.purchaseOrders.find((o: any) => o.supplier === 'SLOW').lines[0];
+    expect(line.explanation.terms.sources.leadTimeDays).toBe('supplier');
+    expect(line.explanation.leadTime.measured.purchaseOrders).toBe(2);
+    expect(line.explanation.notes.join(' ')).toMatch(
+      /2 received purchase orders of SLOW are fewer than the 3/,
+    );
+
+    // A forecast with a service level takes the measured σ for its safety stock (2 days of demand
+    // variability on top of the forecast error), unless the policy sets leadTimeSdDays itself.
+    const shipped: MovementInput[] = [];
+    for (let d = 28; d >= 2; d--) {
+      const common = {
+        sku: 'LT-1',
+        location: 'WH1',
+        quantity: 1,
+        occurredAt: new Date(last - d * DAY).toISOString(),
+      };
+      shipped.push({ type: 'allocation', reference: `LT-1-A${d}`, ...common });
+      shipped.push({ type: 'shipment', reference: `LT-1-S${d}`, ...common });
+    }
+    await erp.ledger.post(shipped);
+    const forecast = { kind: 'forecast', supplier: 'SLOW', serviceLevel: 0.95, leadTimeFrom: 'receipts' };
+    await api('PUT', '/replenishment/policies/LT-1/WH1', forecast);
+    const safety = (await suggest()).explanation.safetyStock;
+    expect(safety).toMatchObject({ source: 'service-level', leadTimeSdDays: 2 });
+    await api('PUT', '/replenishment/policies/LT-1/WH1', { ...forecast, leadTimeSdDays: 5 });
+    expect((await suggest()).explanation.safetyStock).toMatchObject({ leadTimeSdDays: 5 });
+
+    const refused = await api('PUT', '/replenishment/policies/LT-1/WH2', {
+      kind: 'reorder_point',
+      reorderPoint: 5,
+      orderQuantity: 10,
+      leadTimeDays: 3,
+      leadTimeFrom: 'receipts',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toContainEqual(
+      expect.objectContaining({ field: 'supplier', code: 'FIELD_REQUIRED' }),
+    );
+  });
+
   it('backtests the forecast: a finite MAPE below the naive forecast on a seasonal series', async () => {
     // Weekly season with a deterministic wobble of ±2 units on a 5-day cycle, so that no model is exact.
     const daily = weeks(8, (i) => ((i * 3) % 5) - 2);

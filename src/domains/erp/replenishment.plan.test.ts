@@ -7,6 +7,7 @@ import {
   fromFirstDemand,
   groupBySupplier,
   historyWindow,
+  measureLeadTime,
   periodSeries,
   purePolicy,
   resolveTerms,
@@ -53,6 +54,26 @@ describe('replenishment plan', () => {
       packSize: 1,
       sources: { leadTimeDays: 'policy', moq: 'policy', packSize: 'default' },
     });
+  });
+
+  it('takes a lead time measured from receipts when asked and at least 3 orders were received', () => {
+    const supplier = { leadTimeDays: 14 };
+    const p = { kind: 'min_max', min: 1, max: 5, supplier: 'S', leadTimeFrom: 'receipts' } as const;
+    const three = measureLeadTime([10, 12, 14]);
+    expect(three).toEqual({ purchaseOrders: 3, meanDays: 12, sdDays: 2 });
+    expect(resolveTerms('A', p, supplier, three)).toMatchObject({
+      leadTimeDays: 12,
+      sources: { leadTimeDays: 'receipts' },
+    });
+    // Too few orders, or the policy did not ask: the terms.
+    expect(resolveTerms('A', p, supplier, measureLeadTime([10, 12]))).toMatchObject({
+      leadTimeDays: 14,
+      sources: { leadTimeDays: 'supplier' },
+    });
+    expect(resolveTerms('A', { ...p, leadTimeFrom: 'terms' }, supplier, three).leadTimeDays).toBe(14);
+    expect(measureLeadTime([])).toEqual({ purchaseOrders: 0, meanDays: 0, sdDays: 0 });
+    expect(measureLeadTime([7])).toEqual({ purchaseOrders: 1, meanDays: 7, sdDays: 0 });
+    expect(measureLeadTime([1, 2, 2])).toEqual({ purchaseOrders: 3, meanDays: 1.7, sdDays: 0.6 });
   });
 
   it('maps stored kinds to the pure policies', () => {

@@ -64,14 +64,40 @@ export interface SupplyTerms {
   packSize: number;
   maxOrderQuantity: number | null;
   /** Where each term came from: the policy, the supplier's terms, or the default. */
-  sources: Record<'leadTimeDays' | 'moq' | 'packSize', 'policy' | 'supplier' | 'default'>;
+  sources: Record<'leadTimeDays' | 'moq' | 'packSize', 'policy' | 'supplier' | 'default' | 'receipts'>;
 }
 
-/** The terms in force: the policy's own, else the supplier's (per SKU for MOQ and pack), else 1. */
+/** Received purchase orders a measured lead time looks at (the supplier's latest). */
+export const LEAD_TIME_SAMPLES = 20;
+/** Fewer received orders than this and the terms' lead time applies. */
+export const MIN_LEAD_TIME_SAMPLES = 3;
+
+/** A supplier's lead time as measured: days from sending a purchase order to its first receipt. */
+export interface MeasuredLeadTime {
+  purchaseOrders: number;
+  meanDays: number;
+  /** Sample standard deviation (0 for a single order). */
+  sdDays: number;
+}
+
+/** Mean and sample σ of lead times in days, to 0.1 day. */
+export function measureLeadTime(days: readonly number[]): MeasuredLeadTime {
+  const n = days.length;
+  const mean = n === 0 ? 0 : days.reduce((a, b) => a + b, 0) / n;
+  const variance = n < 2 ? 0 : days.reduce((a, d) => a + (d - mean) ** 2, 0) / (n - 1);
+  const tenth = (x: number) => Math.round(x * 10) / 10;
+  return { purchaseOrders: n, meanDays: tenth(mean), sdDays: tenth(Math.sqrt(variance)) };
+}
+
+/**
+ * The terms in force: the policy's own, else the supplier's (per SKU for MOQ and pack), else 1 —
+ * and the lead time measured from receipts when the policy asks and enough orders were received.
+ */
 export function resolveTerms(
   sku: string,
   p: ReplenishmentPolicyInput,
   supplier: SupplierTerms | undefined,
+  measured?: MeasuredLeadTime,
 ): SupplyTerms {
   const perSku = supplier?.skus?.find((s) => s.sku === sku);
   const pick = (own: number | undefined, theirs: number | undefined, fallback: number) =>
@@ -80,7 +106,10 @@ export function resolveTerms(
       : theirs !== undefined
         ? ([theirs, 'supplier'] as const)
         : ([fallback, 'default'] as const);
-  const lead = pick(p.leadTimeDays, supplier?.leadTimeDays, 0);
+  const lead: readonly [number, SupplyTerms['sources']['leadTimeDays']] =
+    p.leadTimeFrom === 'receipts' && measured && measured.purchaseOrders >= MIN_LEAD_TIME_SAMPLES
+      ? [measured.meanDays, 'receipts']
+      : pick(p.leadTimeDays, supplier?.leadTimeDays, 0);
   const moq = pick(p.moq, perSku?.moq, 1);
   const pack = pick(p.packSize, perSku?.packSize, 1);
   return {

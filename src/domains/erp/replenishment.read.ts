@@ -7,7 +7,7 @@ import type { ErpSupplierRow } from './procurement.schema.js';
 import type { PurchaseOrder } from './procurement.types.js';
 import { supplierOf } from './procurement.views.js';
 import { ReplenishmentStoreErrors } from './replenishment.errors.js';
-import { dailySeries, draftNumber, historyWindow } from './replenishment.plan.js';
+import { DAY_MS, dailySeries, draftNumber, historyWindow, LEAD_TIME_SAMPLES } from './replenishment.plan.js';
 import type { ErpReplenishmentPolicyRow } from './replenishment.schema.js';
 import type { ReplenishmentPolicyInput } from './replenishment.schemas.js';
 import type { InboundLine } from './replenishment.suggest.js';
@@ -183,4 +183,47 @@ export async function suppliersOf(db: Tx, dialect: Dialect, pairs: readonly Load
   const codes = pairs.flatMap((p) => (p.policy.supplier ? [p.policy.supplier] : []));
   const rows = await selectIn<ErpSupplierRow>(db, dialect, 'erp_suppliers', 'code', codes);
   return new Map(rows.map((r) => [r.code, supplierOf(r)]));
+}
+
+/**
+ * Each supplier's latest lead times in days (newest first, at most LEAD_TIME_SAMPLES): from a
+ * purchase order's sending to its first receipt, for orders first received before `asOf`.
+ */
+export async function leadTimeSamples(
+  db: Tx,
+  suppliers: readonly string[],
+  asOf: string,
+): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const part of chunked([...new Set(suppliers)])) {
+    const rows = await db
+      .selectFrom('erp_purchase_orders as po')
+      .innerJoin('erp_po_receipts as r', 'r.po_number', 'po.number')
+      .select([
+        'po.supplier as supplier',
+        'po.sent_at as sent_at',
+        (eb) => eb.fn.min('r.received_at').as('first'),
+      ])
+      .where('po.supplier', 'in', part)
+      .where('po.sent_at', 'is not', null)
+      .groupBy(['po.supplier', 'po.number', 'po.sent_at'])
+      .having((eb) => eb.fn.min('r.received_at'), '<', asOf)
+      .execute();
+    const bySupplier = new Map<string, { first: string; days: number }[]>();
+    for (const r of rows as { supplier: string; sent_at: string; first: string }[]) {
+      const days = (Date.parse(r.first) - Date.parse(r.sent_at)) / DAY_MS;
+      const list = bySupplier.get(r.supplier) ?? [];
+      list.push({ first: r.first, days: Math.max(0, days) });
+      bySupplier.set(r.supplier, list);
+    }
+    for (const [supplier, list] of bySupplier)
+      out.set(
+        supplier,
+        list
+          .sort((a, b) => (a.first < b.first ? 1 : a.first > b.first ? -1 : 0))
+          .slice(0, LEAD_TIME_SAMPLES)
+          .map((x) => x.days),
+      );
+  }
+  return out;
 }

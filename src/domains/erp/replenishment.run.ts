@@ -13,6 +13,9 @@ import {
   DAY_MS,
   defaultRunReference,
   fromFirstDemand,
+  type MeasuredLeadTime,
+  MIN_LEAD_TIME_SAMPLES,
+  measureLeadTime,
   periodSeries,
   purePolicy,
   resolveTerms,
@@ -24,6 +27,7 @@ import {
   DRAFT_REF,
   demandHistory,
   key,
+  leadTimeSamples,
   type Position,
   policiesInScope,
   positions,
@@ -91,11 +95,20 @@ export async function computeSuggestions(
   );
   const pos = await positions(db, dialect, pairs, asOf, runReference);
   const suppliers = await suppliersOf(db, dialect, pairs);
+  const measuring = pairs.flatMap((x) =>
+    x.policy.leadTimeFrom === 'receipts' && x.policy.supplier ? [x.policy.supplier] : [],
+  );
+  const samples =
+    measuring.length > 0 ? await leadTimeSamples(db, measuring, asOf) : new Map<string, number[]>();
   const lines: SuggestedLine[] = [];
   const skipped: Skipped[] = [];
   for (const { sku, location, policy: p } of pairs) {
     const supplier = p.supplier ? suppliers.get(p.supplier) : undefined;
-    const terms = resolveTerms(sku, p, supplier);
+    const measured =
+      p.leadTimeFrom === 'receipts' && p.supplier
+        ? measureLeadTime(samples.get(p.supplier) ?? [])
+        : undefined;
+    const terms = resolveTerms(sku, p, supplier, measured);
     try {
       lines.push(
         suggestLine({
@@ -103,6 +116,7 @@ export async function computeSuggestions(
           location,
           p,
           terms,
+          measured,
           pos: pos.get(key(sku, location))!,
           daily: history.get(key(sku, location)),
           asOfMs,
@@ -124,6 +138,8 @@ interface LineInput {
   location: string;
   p: ReplenishmentPolicyInput;
   terms: SupplyTerms;
+  /** The supplier's measured lead time, when the policy asks for it (leadTimeFrom `receipts`). */
+  measured: MeasuredLeadTime | undefined;
   pos: Position;
   /** Daily shipments over the window (forecast policies only). */
   daily: number[] | undefined;
@@ -133,7 +149,14 @@ interface LineInput {
 }
 
 function suggestLine(input: LineInput): SuggestedLine {
-  const { sku, location, p, terms, pos, asOfMs, asOf, historyDays } = input;
+  const { sku, location, p, terms, measured, pos, asOfMs, asOf, historyDays } = input;
+  // A measured lead time brings its σ, unless the policy sets one (only a service level uses it).
+  const leadTimeSdDays =
+    p.kind === 'forecast' && p.serviceLevel !== undefined
+      ? (p.leadTimeSdDays ?? (terms.sources.leadTimeDays === 'receipts' ? measured?.sdDays : undefined))
+      : p.kind === 'forecast'
+        ? p.leadTimeSdDays
+        : undefined;
   const periodDays = p.periodDays ?? 1;
   const reviewPeriodDays = p.kind === 'forecast' ? (p.reviewPeriodDays ?? 0) : 0;
   let forecastInfo: Record<string, unknown> | null = null;
@@ -176,7 +199,7 @@ function suggestLine(input: LineInput): SuggestedLine {
     ...(forecast ? { forecast } : {}),
     ...(p.kind === 'forecast' && p.safetyStock !== undefined ? { safetyStock: p.safetyStock } : {}),
     ...(p.kind === 'forecast' && p.serviceLevel !== undefined ? { serviceLevel: p.serviceLevel } : {}),
-    ...(p.kind === 'forecast' && p.leadTimeSdDays !== undefined ? { leadTimeSdDays: p.leadTimeSdDays } : {}),
+    ...(leadTimeSdDays !== undefined ? { leadTimeSdDays } : {}),
     moq: terms.moq,
     caseSize: terms.packSize,
   });
@@ -190,6 +213,10 @@ function suggestLine(input: LineInput): SuggestedLine {
   if (onDraftOrders.quantity > 0)
     notes.push(
       `${onDraftOrders.quantity} units on draft purchase orders (${onDraftOrders.orders.join(', ')}) counted as inbound`,
+    );
+  if (measured && terms.sources.leadTimeDays !== 'receipts')
+    notes.push(
+      `lead time from the terms: ${measured.purchaseOrders} received purchase orders of ${terms.supplier} are fewer than the ${MIN_LEAD_TIME_SAMPLES} a measurement needs`,
     );
   if (cap.quantity > 0 && p.unitCost === undefined && terms.supplier)
     notes.push('no unitCost on the policy: a draft purchase order line is priced 0 until a buyer sets it');
@@ -207,6 +234,7 @@ function suggestLine(input: LineInput): SuggestedLine {
       capped: cap.quantity !== s.quantity,
       onDraftOrders,
       terms,
+      ...(measured ? { leadTime: { from: terms.sources.leadTimeDays, measured } } : {}),
       forecast: forecastInfo,
     },
   };

@@ -56,6 +56,12 @@ export const ReplenishmentPolicyInputSchema = obj({
   ),
   supplier: Type.Optional(Code),
   leadTimeDays: Type.Optional(Days("days from order to arrival (default: the supplier's)")),
+  leadTimeFrom: Type.Optional(
+    Type.Union([Type.Literal('terms'), Type.Literal('receipts')], {
+      description:
+        "`receipts`: measure the lead time (and, for a forecast with serviceLevel, its σ) from the supplier's last received purchase orders — sent to first receipt — instead of the terms; the terms apply while fewer than 3 were received (default `terms`)",
+    }),
+  ),
   leadTimeSdDays: Type.Optional(
     Type.Number({
       minimum: 0,

@@ -11,6 +11,13 @@ describe('replenishment policy validation', () => {
     expect(codes({ kind: 'forecast', serviceLevel: 0.95, seasonLength: 7, supplier: 'S' })).toEqual([]);
   });
 
+  it('measures lead times only of a supplier', () => {
+    expect(codes({ kind: 'min_max', min: 1, max: 5, supplier: 'S', leadTimeFrom: 'receipts' })).toEqual([]);
+    expect(codes({ kind: 'min_max', min: 1, max: 5, leadTimeDays: 2, leadTimeFrom: 'receipts' })).toEqual([
+      'supplier:FIELD_REQUIRED',
+    ]);
+  });
+
   it('takes lead-time variability only with a forecast policy and its service level', () => {
     expect(codes({ kind: 'forecast', serviceLevel: 0.95, leadTimeSdDays: 2.5, supplier: 'S' })).toEqual([]);
     expect(codes({ kind: 'forecast', safetyStock: 4, leadTimeSdDays: 2, supplier: 'S' })).toEqual([

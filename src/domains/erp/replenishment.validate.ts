@@ -55,6 +55,12 @@ export function validatePolicy(p: ReplenishmentPolicyInput): PolicyProblem[] {
       'FIELD_REQUIRED',
       "leadTimeSdDays sizes a service level's safety stock: give serviceLevel",
     );
+  if (p.leadTimeFrom === 'receipts' && p.supplier === undefined)
+    add(
+      'supplier',
+      'FIELD_REQUIRED',
+      'leadTimeFrom "receipts" measures a supplier\'s deliveries: give "supplier"',
+    );
   if (p.supplier === undefined && p.leadTimeDays === undefined)
     add('leadTimeDays', 'FIELD_REQUIRED', 'without a supplier the policy needs "leadTimeDays"');
   if (p.maxOrderQuantity !== undefined) {
