@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
-import { chunked } from '../../kernel/sql.js';
+import { chunked, selectByKeys } from '../../kernel/sql.js';
 import type { AtpService } from './atp.service.js';
 import { selectIn, selectPairs } from './ledger.read.js';
 import type {
@@ -154,25 +154,31 @@ export async function loadTruth(
  */
 export async function acceptedDeltas(
   tx: Tx,
+  dialect: Dialect,
   source: string,
   measure: Measure,
-  lines: readonly ReportLine[],
+  lines: readonly { sku: string; target: string }[],
 ): Promise<Map<string, number>> {
+  const rows = await selectByKeys<{
+    sku: string;
+    target: string;
+    seq: number;
+    status: string;
+    delta: number;
+  }>(
+    tx,
+    dialect,
+    'erp_reconciliation_exceptions',
+    ['source', 'measure', 'sku', 'target'],
+    lines.map((l) => [source, measure, l.sku, l.target]),
+    ['sku', 'target', 'seq', 'status', 'delta'],
+  );
   const latest = new Map<string, { seq: number; status: string; delta: number }>();
-  for (const part of chunked([...new Set(lines.map((l) => l.sku))])) {
-    const rows = await tx
-      .selectFrom('erp_reconciliation_exceptions')
-      .select(['sku', 'target', 'seq', 'status', 'delta'])
-      .where('source', '=', source)
-      .where('measure', '=', measure)
-      .where('sku', 'in', part)
-      .execute();
-    for (const r of rows) {
-      const key = lineKey(r.sku, r.target);
-      const seq = Number(r.seq);
-      if ((latest.get(key)?.seq ?? -1) < seq)
-        latest.set(key, { seq, status: r.status, delta: Number(r.delta) });
-    }
+  for (const r of rows) {
+    const key = lineKey(r.sku, r.target);
+    const seq = Number(r.seq);
+    if ((latest.get(key)?.seq ?? -1) < seq)
+      latest.set(key, { seq, status: r.status, delta: Number(r.delta) });
   }
   const out = new Map<string, number>();
   for (const [key, e] of latest) if (e.status === 'ignored') out.set(key, e.delta);

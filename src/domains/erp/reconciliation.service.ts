@@ -98,9 +98,9 @@ export function createReconciliationService(
           const truth = await loadTruth(tx, dialect, atp, measure, lines);
           const targets = lines.map((l) => ({ sku: l.sku, target: targetOf(l) }));
           const streaks = await previousStreaks(tx, dialect, report.source, measure, targets);
-          const accepted = await acceptedDeltas(tx, report.source, measure, lines);
-          const judged: JudgedLine[] = lines.map((line) => {
-            const key = lineKey(line.sku, targetOf(line));
+          const accepted = await acceptedDeltas(tx, dialect, report.source, measure, targets);
+          const judged: JudgedLine[] = lines.map((line, i) => {
+            const key = lineKey(line.sku, targets[i]!.target);
             const expected = truth.get(key) ?? 0;
             return {
               line,

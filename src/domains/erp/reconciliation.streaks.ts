@@ -49,7 +49,7 @@ export async function saveStreaks(
   const rows = judged
     .filter((j) => j.streak > 0 || (previous.get(j.key) ?? 0) > 0)
     .map((j) => [run.source, run.measure, j.sku, j.target, j.streak, run.seq]);
-  await insertRows(tx, dialect, 'erp_reconciliation_streaks', [...KEY, 'streak', 'run_seq'], rows, UPSERT);
+  await upsert(tx, dialect, rows);
 }
 
 /** An operator closed the line's exception: its next drift is healed again before it escalates. */
@@ -58,12 +58,9 @@ export async function resetStreak(
   dialect: Dialect,
   line: { source: string; measure: string; sku: string; target: string; runSeq: number },
 ): Promise<void> {
-  await insertRows(
-    tx,
-    dialect,
-    'erp_reconciliation_streaks',
-    [...KEY, 'streak', 'run_seq'],
-    [[line.source, line.measure, line.sku, line.target, 0, line.runSeq]],
-    UPSERT,
-  );
+  await upsert(tx, dialect, [[line.source, line.measure, line.sku, line.target, 0, line.runSeq]]);
 }
+
+/** Rows of (source, measure, sku, target, streak, run_seq), replacing the lines' stored streaks. */
+const upsert = (tx: Tx, dialect: Dialect, rows: unknown[][]) =>
+  insertRows(tx, dialect, 'erp_reconciliation_streaks', [...KEY, 'streak', 'run_seq'], rows, UPSERT);
