@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Dialect, Tx } from './ports/store.js';
 
 /** Split a list for statements with many parameters (SQLite and PostgreSQL both cap them). */
@@ -141,4 +141,31 @@ export async function selectByKeys<R>(
     out.push(...res.rows);
   }
   return out;
+}
+
+/**
+ * SQLite only: rebuild a table as `WITHOUT ROWID`, so that its primary key is the table itself.
+ * A rowid table keyed by something else keeps two b-trees (the rows by rowid, and the key's
+ * index): an update found by key dirties a page in each. For a table updated at random places
+ * (a level per SKU × location), that is two pages written to the WAL per row instead of one.
+ * Indexes are recreated as they were; a table already without rowid is left alone.
+ */
+export async function rebuildWithoutRowid(db: Tx, table: string): Promise<void> {
+  const def = (
+    await sql<{
+      sql: string;
+    }>`select sql from sqlite_master where type = 'table' and name = ${table}`.execute(db)
+  ).rows[0];
+  if (!def) throw new Error(`no table ${table}`);
+  if (/without\s+rowid\s*$/i.test(def.sql)) return;
+  const indexes = (
+    await sql<{ sql: string }>`select sql from sqlite_master
+      where type = 'index' and tbl_name = ${table} and sql is not null`.execute(db)
+  ).rows;
+  const old = `${table}__rowid`;
+  await sql.raw(`alter table "${table}" rename to "${old}"`).execute(db);
+  await sql.raw(`${def.sql} without rowid`).execute(db);
+  await sql.raw(`insert into "${table}" select * from "${old}"`).execute(db);
+  await sql.raw(`drop table "${old}"`).execute(db);
+  for (const i of indexes) await sql.raw(i.sql).execute(db);
 }

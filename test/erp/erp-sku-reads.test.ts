@@ -1,7 +1,10 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Erp } from '../../src/domains/erp/index.js';
-import { throughMovements } from '../../src/domains/erp/ledger.read.js';
+import { SKU_BLOCK } from '../../src/domains/erp/ledger.layout.schema.js';
+import { inSkuBlocks, skuBlocks, throughMovements } from '../../src/domains/erp/ledger.read.js';
+import { historyWindow } from '../../src/domains/erp/replenishment.plan.js';
+import { demandHistory, key } from '../../src/domains/erp/replenishment.read.js';
 import { createTestApp, type TestApp } from '../support/apps.js';
 import { availableBackends } from '../support/backends.js';
 import { seedLocations } from '../support/erp-fixture.js';
@@ -120,5 +123,129 @@ describe.runIf(backends.includes('postgres'))('ERP reads by SKU: plans [postgres
     const text = plan.map((r: object) => Object.values(r).join(' ')).join('\n');
     expect(text).toMatch(/Index Scan (using|on) erp_postings_pk/);
     expect(text).not.toMatch(/Seq Scan on erp_postings/);
+  });
+});
+
+/**
+ * On SQLite the movements' SKU index is cut into blocks of SKU_BLOCK movements by seq
+ * (013_ledger_layout). A SKU's movements spread over several blocks must all be found, in ledger
+ * order, by every read by SKU: the listing (paged across blocks), cost lines, verification and
+ * the demand history.
+ */
+describe.runIf(backends.includes('sqlite'))('ERP reads by SKU across index blocks [sqlite]', () => {
+  let t: TestApp;
+  let erp: Erp;
+  const api = (method: string, path: string, body?: unknown) => t.api(method, `/api/v1/erp${path}`, body);
+  const seqs: number[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp('sqlite');
+    erp = t.app.domains.erp;
+    await seedLocations(erp, ['WH1']);
+    const day = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const r = await api('POST', '/movements', {
+      movements: [
+        {
+          type: 'receipt',
+          reference: 'hop-1',
+          sku: 'HOP',
+          location: 'WH1',
+          quantity: 10,
+          unitCost: 100,
+          currency: 'EUR',
+        },
+        {
+          type: 'receipt',
+          reference: 'hop-2',
+          sku: 'HOP',
+          location: 'WH1',
+          quantity: 5,
+          unitCost: 130,
+          currency: 'EUR',
+        },
+        {
+          type: 'receipt',
+          reference: 'other',
+          sku: 'HOPS',
+          location: 'WH1',
+          quantity: 1,
+          unitCost: 100,
+          currency: 'EUR',
+        },
+        { type: 'allocation', reference: 'hop-3', sku: 'HOP', location: 'WH1', quantity: 4 },
+        { type: 'shipment', reference: 'hop-4', sku: 'HOP', location: 'WH1', quantity: 4, occurredAt: day },
+      ],
+    });
+    expect(r.status).toBe(201);
+    // Spread HOP's movements over blocks 0, 2, 5 and 7, entries and cost lines with them.
+    const moved = (r.body.items as { reference: string; seq: number }[]).filter(
+      (m) => m.reference !== 'other',
+    );
+    await t.app.store.tx(async (tx) => {
+      for (const [i, m] of moved.entries()) {
+        const to = m.seq + [0, 2, 5, 7][i]! * SKU_BLOCK;
+        seqs.push(to);
+        if (to === m.seq) continue;
+        await tx.updateTable('erp_movements').set({ seq: to }).where('seq', '=', m.seq).execute();
+        for (const table of ['erp_postings', 'erp_cost_lines'])
+          await tx.updateTable(table).set({ movement_seq: to }).where('movement_seq', '=', m.seq).execute();
+      }
+    });
+  });
+  afterAll(async () => t?.cleanup());
+
+  it('lists the movements of a SKU from every block, in order, paged across blocks', async () => {
+    const all = (await api('GET', '/movements?sku=HOP&limit=100')).body.items as any[];
+    expect(all.map((m) => m.seq)).toEqual(seqs);
+    const paged: number[] = [];
+    let next: string | undefined;
+    do {
+      const page = (await api('GET', `/movements?sku=HOP&limit=1${next ? `&after=${next}` : ''}`)).body;
+      paged.push(...page.items.map((m: any) => m.seq));
+      next = page.next;
+    } while (next);
+    expect(paged).toEqual(seqs);
+    const shipments = (await api('GET', '/movements?sku=HOP&type=shipment')).body.items as any[];
+    expect(shipments.map((m) => m.seq)).toEqual([seqs[3]]);
+  });
+
+  it('finds cost lines, postings and shipped units in every block', async () => {
+    const lines = (await api('GET', '/costs/lines?sku=HOP&limit=100')).body.items as any[];
+    expect([...new Set(lines.map((l) => l.movementSeq))]).toEqual([seqs[0], seqs[1], seqs[3]]);
+    expect((await erp.ledger.verify({ sku: 'HOP' })).ok).toBe(true);
+    expect((await erp.ledger.verify()).ok).toBe(true);
+    // A posting in the farthest block, edited by hand, is found.
+    await t.app.store.tx((tx) =>
+      tx
+        .updateTable('erp_postings')
+        .set({ quantity: sql`quantity + 1` })
+        .where('movement_seq', '=', seqs[3]!)
+        .where('n', '=', 0)
+        .execute(),
+    );
+    expect((await erp.ledger.verify({ sku: 'HOP' })).unbalanced).toEqual([{ seq: seqs[3], sum: 1 }]);
+    const window = historyWindow(Date.now(), 7);
+    const history = await demandHistory(
+      t.app.store.db,
+      'sqlite',
+      [{ sku: 'HOP', location: 'WH1', policy: {} as any }],
+      window,
+    );
+    expect(history.get(key('HOP', 'WH1'))!.reduce((s, u) => s + u, 0)).toBe(4);
+  });
+
+  it('reads by SKU through the block index', async () => {
+    const blocks = await skuBlocks(t.app.store.db);
+    expect(blocks).toEqual({ from: 0, to: Math.floor(seqs[3]! / SKU_BLOCK) });
+    const q = inSkuBlocks(
+      t.app.store.db.selectFrom('erp_movements as m').selectAll().where('m.sku', '=', 'HOP'),
+      'sqlite',
+      blocks,
+    );
+    const { sql: text, parameters } = q.compile();
+    const plan = await t.app.store.db.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`explain query plan ${text}`, [...parameters]),
+    );
+    expect(plan.rows.map((r) => r.detail).join('\n')).toMatch(/USING INDEX erp_movements_sku_block/);
   });
 });

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ErpCostLineRow, ErpCostRow } from './costing.schema.js';
-import { throughMovements } from './ledger.read.js';
+import { inSkuBlocks, pageBySkuBlocks, skuBlocks, throughMovements } from './ledger.read.js';
 import type { ErpDeps, Page } from './ledger.service.js';
 
 /**
@@ -186,19 +186,20 @@ export function createCostingService(deps: ErpDeps) {
     }): Promise<Page<CostLineView>> {
       const limit = q.limit ?? 100;
       // A SKU's lines are found through its movements (cost lines keep no SKU index).
+      const dialect = deps.store.dialect;
       let sel: any = q.sku
-        ? throughMovements(db, deps.store.dialect, 'erp_cost_lines', 'c')
-            .selectAll('c')
-            .where('m.sku', '=', q.sku)
+        ? throughMovements(db, dialect, 'erp_cost_lines', 'c').selectAll('c').where('m.sku', '=', q.sku)
         : db.selectFrom('erp_cost_lines as c').selectAll('c');
       if (q.location) sel = sel.where('c.location', '=', q.location);
       if (q.orderLine) sel = sel.where('c.order_line', '=', q.orderLine);
       if (q.after) sel = sel.where('c.movement_seq', '>', Number(q.after));
-      const rows = (await sel
-        .orderBy('c.movement_seq')
-        .orderBy('c.n')
-        .limit(limit + 1)
-        .execute()) as ErpCostLineRow[];
+      const page = (s: any, want: number): Promise<ErpCostLineRow[]> =>
+        s.orderBy('c.movement_seq').orderBy('c.n').limit(want).execute();
+      const rows = q.sku
+        ? await pageBySkuBlocks(dialect, await skuBlocks(db, Number(q.after ?? 0)), limit + 1, (w, want) =>
+            page(inSkuBlocks(sel, dialect, w), want),
+          )
+        : await page(sel, limit + 1);
       // A page ends after a whole movement, so `after` (a movement seq) never splits one.
       let items = rows.slice(0, limit).map(toLine);
       if (rows.length > limit) {

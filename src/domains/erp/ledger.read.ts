@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { chunked, selectByKeys } from '../../kernel/sql.js';
+import { SKU_BLOCK } from './ledger.layout.schema.js';
 import type { Entry, Level, Movement, MovementType } from './ledger.types.js';
 import type { ErpLevelRow, ErpMovementRow } from './schema.js';
 
@@ -138,4 +139,64 @@ export function throughMovements(db: Kysely<any>, dialect: Dialect, table: strin
         .as(alias),
     (join) => join.onTrue(),
   );
+}
+
+/** Blocks of the movements' SKU index (SQLite, 013_ledger_layout): `from` to `to`, inclusive. */
+export interface SkuBlocks {
+  from: number;
+  to: number;
+}
+
+/** The blocks holding movements after seq `after` (all of them without it). */
+export async function skuBlocks(db: Kysely<any>, after = 0): Promise<SkuBlocks> {
+  const r = await db
+    .selectFrom('erp_movements')
+    .select((eb) => eb.fn.max('seq').as('max'))
+    .executeTakeFirst();
+  return { from: Math.floor(after / SKU_BLOCK), to: Math.floor(Number(r?.max ?? 0) / SKU_BLOCK) };
+}
+
+/**
+ * Let a query over `erp_movements` that filters on its SKU use the SQLite SKU index: name the
+ * blocks to look in (`seq / SKU_BLOCK in (…)`, written as the index is, so SQLite matches it,
+ * and as literals, so a long ledger needs no parameter per block). PostgreSQL keeps a plain
+ * `(sku, seq)` index: the query is returned as it is.
+ */
+export function inSkuBlocks<Q extends { where: (...args: any[]) => any }>(
+  query: Q,
+  dialect: Dialect,
+  blocks: SkuBlocks,
+  seq = 'm.seq',
+): Q {
+  if (dialect !== 'sqlite') return query;
+  const list = Array.from({ length: Math.max(0, blocks.to - blocks.from + 1) }, (_, i) => blocks.from + i);
+  return query.where(sql.raw(`${quoted(seq)} / ${SKU_BLOCK} in (${list.join(', ') || 'null'})`) as any);
+}
+
+const quoted = (ref: string) =>
+  ref
+    .split('.')
+    .map((p) => `"${p}"`)
+    .join('.');
+
+/**
+ * A page of a SKU's rows in seq order, read a window of blocks at a time, each window twice as
+ * wide as the last, until `limit` rows are found: the rows of a hot SKU are sorted a block at a
+ * time rather than all at once, and a rare SKU costs a few windows of probes. `run` reads the
+ * window it is given (with `inSkuBlocks`), in order, at most `want` rows. PostgreSQL reads once.
+ */
+export async function pageBySkuBlocks<R>(
+  dialect: Dialect,
+  blocks: SkuBlocks,
+  limit: number,
+  run: (window: SkuBlocks, want: number) => Promise<R[]>,
+): Promise<R[]> {
+  if (dialect !== 'sqlite') return run(blocks, limit);
+  const out: R[] = [];
+  let width = 1;
+  for (let from = blocks.from; from <= blocks.to && out.length < limit; from += width, width *= 2) {
+    const to = Math.min(blocks.to, from + width - 1);
+    out.push(...(await run({ from, to }, limit - out.length)));
+  }
+  return out;
 }

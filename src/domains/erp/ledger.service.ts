@@ -5,7 +5,7 @@ import type { DomainDeps } from '../../kernel/ports/module.js';
 import { chunked, insertRows, isUniqueViolation } from '../../kernel/sql.js';
 import { inputValidator } from '../../kernel/validate.js';
 import { ErpErrors } from './errors.js';
-import { selectIn, toLevel, withEntries } from './ledger.read.js';
+import { inSkuBlocks, pageBySkuBlocks, selectIn, skuBlocks, toLevel, withEntries } from './ledger.read.js';
 import { MAX_BATCH, MovementInputSchema, StockSettingInputSchema } from './ledger.schemas.js';
 import type { Level, Movement, MovementInput, MovementType, PostResult } from './ledger.types.js';
 import { type VerifyReport, verifyLevels } from './ledger.verify.js';
@@ -95,10 +95,16 @@ export function createLedgerService(deps: ErpDeps, writer: Writer) {
       if (q.type) sel = sel.where('type', '=', q.type);
       if (q.reference) sel = sel.where('reference', '=', q.reference);
       if (q.after) sel = sel.where('seq', '>', Number(q.after));
-      const rows = (await sel
-        .orderBy('seq')
-        .limit(limit + 1)
-        .execute()) as ErpMovementRow[];
+      const page = (s: typeof sel, want: number) =>
+        s.orderBy('seq').limit(want).execute() as Promise<ErpMovementRow[]>;
+      const rows = q.sku
+        ? await pageBySkuBlocks(
+            store.dialect,
+            await skuBlocks(store.db, Number(q.after ?? 0)),
+            limit + 1,
+            (w, want) => page(inSkuBlocks(sel, store.dialect, w, 'seq'), want),
+          )
+        : await page(sel, limit + 1);
       const items = await withEntries(store.db, rows.slice(0, limit));
       return rows.length > limit ? { items, next: String(items.at(-1)!.seq) } : { items };
     },

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../../kernel/ports/store.js';
-import { throughMovements } from './ledger.read.js';
+import { inSkuBlocks, skuBlocks, throughMovements } from './ledger.read.js';
 import { levelKey } from './ledger.rules.js';
 import { BUCKETS, PHYSICAL } from './ledger.types.js';
 import type { ErpLevelRow } from './schema.js';
@@ -89,7 +89,9 @@ async function verifyScope(db: Kysely<any>, dialect: Dialect, scope: Scope, out:
     return r;
   };
   // A posting's SKU is its movement's; postings are found through the movements' SKU index.
-  const postings = (): any => scoped(throughMovements(db, dialect, 'erp_postings', 'p'), 'm.sku');
+  const blocks = await skuBlocks(db);
+  const postings = (): any =>
+    scoped(inSkuBlocks(throughMovements(db, dialect, 'erp_postings', 'p'), dialect, blocks), 'm.sku');
   const sums = await postings()
     .select([
       'm.sku as sku',

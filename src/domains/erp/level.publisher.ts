@@ -14,7 +14,7 @@ import { tryTaskLock } from './sql.js';
 /**
  * Coalesced `keel.erp.inventory.level.changed.v1`. Posting does not emit events: it marks the SKU
  * dirty (`erp_dirty_skus`, one row per SKU, upserted in the posting's transaction). This publisher
- * drains the marks every few tens of milliseconds and emits one event per SKU with its current
+ * drains the marks (in key order, see `nextMarks`) every few tens of milliseconds and emits one event per SKU with its current
  * levels and ATP, so 10,000 movements of a hot SKU make a handful of events, not 10,000, while
  * the data stays at most one interval (plus a batch) old.
  *
@@ -109,6 +109,26 @@ export function createLevelPublisher(deps: ErpDeps, options: { batchSize: number
     return out;
   }
 
+  /**
+   * Marks are drained in key order, a batch at a time from where the last batch ended, wrapping
+   * round to the start: each mark waits at most one sweep, as it would in arrival order, and the
+   * table needs no index besides its key (a `seq` index was one more random page per movement).
+   */
+  let after = '';
+  const read = (tx: Tx, from: string, limit: number, upTo?: string) => {
+    let q = tx.selectFrom('erp_dirty_skus').select(['sku', 'seq']).where('sku', '>', from);
+    if (upTo !== undefined) q = q.where('sku', '<=', upTo);
+    return q.orderBy('sku').limit(limit).execute() as Promise<{ sku: string; seq: number | string }[]>;
+  };
+  async function nextMarks(tx: Tx) {
+    const head = await read(tx, after, options.batchSize);
+    const rest = options.batchSize - head.length;
+    const tail = rest > 0 && after !== '' ? await read(tx, '', rest, after) : [];
+    const last = tail.at(-1) ?? (rest === 0 ? head.at(-1) : undefined);
+    after = last?.sku ?? '';
+    return [...head, ...tail];
+  }
+
   return {
     /**
      * Publish one batch of dirty SKUs; returns how many SKUs were published (a full batch means
@@ -119,12 +139,7 @@ export function createLevelPublisher(deps: ErpDeps, options: { batchSize: number
       if (!any) return 0;
       return store.tx(async (tx) => {
         if (!(await tryTaskLock(tx, store.dialect, PUBLISH_TASK))) return 0;
-        const marks = (await tx
-          .selectFrom('erp_dirty_skus')
-          .select(['sku', 'seq'])
-          .orderBy('seq')
-          .limit(options.batchSize)
-          .execute()) as { sku: string; seq: number | string }[];
+        const marks = await nextMarks(tx);
         if (marks.length === 0) return 0;
         const data = await snapshot(
           tx,

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { digest } from '../../kernel/json.js';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
 import { chunked } from '../../kernel/sql.js';
-import { selectIn, selectPairs } from './ledger.read.js';
+import { inSkuBlocks, selectIn, selectPairs, skuBlocks } from './ledger.read.js';
 import type { ErpSupplierRow } from './procurement.schema.js';
 import type { PurchaseOrder } from './procurement.types.js';
 import { supplierOf } from './procurement.views.js';
@@ -67,22 +67,29 @@ export const key = (sku: string, location: string) => `${sku}\u0000${location}`;
 /** Daily shipped units per SKU × location over the window, zero-filled. */
 export async function demandHistory(
   db: Tx,
+  dialect: Dialect,
   pairs: readonly LoadedPolicy[],
   window: { from: string; to: string; days: number },
 ): Promise<Map<string, number[]>> {
   const wanted = new Set(pairs.map((p) => key(p.sku, p.location)));
   const rows = new Map<string, { day: string; units: number }[]>();
   const skus = [...new Set(pairs.map((p) => p.sku))];
+  const blocks = await skuBlocks(db);
   for (const part of chunked(skus)) {
     // Timestamps are fixed-width ISO text: the first 10 characters are the UTC day on both engines.
     const day = sql<string>`substr(occurred_at, 1, 10)`;
-    const found = await db
-      .selectFrom('erp_movements')
-      .select(['sku', 'location', day.as('day'), sql<number>`sum(quantity)`.as('units')])
-      .where('type', '=', 'shipment')
-      .where('sku', 'in', part)
-      .where('occurred_at', '>=', window.from)
-      .where('occurred_at', '<', window.to)
+    const found = await inSkuBlocks(
+      db
+        .selectFrom('erp_movements')
+        .select(['sku', 'location', day.as('day'), sql<number>`sum(quantity)`.as('units')])
+        .where('type', '=', 'shipment')
+        .where('sku', 'in', part)
+        .where('occurred_at', '>=', window.from)
+        .where('occurred_at', '<', window.to),
+      dialect,
+      blocks,
+      'seq',
+    )
       .groupBy(['sku', 'location', day])
       .execute();
     for (const r of found) {

@@ -90,6 +90,7 @@ export async function computeSuggestions(
   const pairs = await policiesInScope(db, scope);
   const history = await demandHistory(
     db,
+    dialect,
     pairs.filter((p) => p.policy.kind === 'forecast'),
     window,
   );
@@ -246,11 +247,11 @@ export interface BacktestOptions extends RunScope {
 }
 
 /** Rolling-origin accuracy of each policy's forecast model, and of the naive forecast beside it. */
-export async function computeBacktest(db: Tx, o: BacktestOptions, now: () => Date) {
+export async function computeBacktest(db: Tx, dialect: Dialect, o: BacktestOptions, now: () => Date) {
   const { asOf, window } = runClock(o, now);
   const horizon = o.horizon ?? 7;
   const pairs = await policiesInScope(db, o);
-  const history = await demandHistory(db, pairs, window);
+  const history = await demandHistory(db, dialect, pairs, window);
   const items = [];
   const skipped: Skipped[] = [];
   const pooled = { forecasts: [] as number[], actuals: [] as number[] };

@@ -248,7 +248,8 @@ export function createReplenishmentService(deps: ErpDeps, procurement: Procureme
     },
 
     /** Forecast accuracy per SKU × location in scope (rolling origin), and pooled over all of them. */
-    backtest: async (o: BacktestRequest = {}) => computeBacktest(store.db, checkBacktest(o), now),
+    backtest: async (o: BacktestRequest = {}) =>
+      computeBacktest(store.db, store.dialect, checkBacktest(o), now),
   };
 
   /** A draft PO of one group, unless the run made it before (then the stored one is reported). */

@@ -5,6 +5,7 @@ import { costingMigration } from './costing.schema.js';
 import { invoiceMigration } from './invoice.schema.js';
 import { journalMigration } from './journal.schema.js';
 import { ledgerIndexesMigration } from './ledger.indexes.schema.js';
+import { ledgerLayoutMigration } from './ledger.layout.schema.js';
 import { priceMigration } from './price.schema.js';
 import { supplierInvoiceBookingMigration } from './procurement.booking.schema.js';
 import { procurementMigration } from './procurement.schema.js';
@@ -284,7 +285,7 @@ export const erpMigrations: MigrationSet = {
           .addColumn('sku', 'text', (c) => c.primaryKey())
           .addColumn('seq', t.bigint, (c) => c.notNull())
           .execute();
-        // The publisher drains the longest-waiting marks first.
+        // (Dropped by 013_ledger_layout: the publisher drains in key order.)
         await db.schema.createIndex('erp_dirty_skus_seq').on('erp_dirty_skus').column('seq').execute();
       },
     },
@@ -299,5 +300,6 @@ export const erpMigrations: MigrationSet = {
     supplierInvoiceBookingMigration,
     ledgerIndexesMigration,
     reconciliationStreaksMigration,
+    ledgerLayoutMigration,
   ],
 };
