@@ -59,13 +59,16 @@ export async function loadChannels(
 ): Promise<Map<string, { active: string[]; sources: ChannelSources }>> {
   let q = db.selectFrom('erp_channels').selectAll();
   if (channel !== undefined) q = q.where('channel', '=', channel);
-  const channels = await q.orderBy('channel').execute();
   let s = db
     .selectFrom('erp_channel_sources as s')
     .leftJoin('erp_locations as l', 'l.code', 's.location')
     .select(['s.channel', 's.location', 'l.status']);
   if (channel !== undefined) s = s.where('s.channel', '=', channel);
-  const sources = await s.orderBy('s.location').execute();
+  // Independent reads at once: on PostgreSQL each is a round trip on its own pooled connection.
+  const [channels, sources] = await Promise.all([
+    q.orderBy('channel').execute(),
+    s.orderBy('s.location').execute(),
+  ]);
   const out = new Map<string, { active: string[]; sources: ChannelSources }>();
   for (const c of channels)
     out.set(c.channel, {
@@ -182,8 +185,9 @@ export function createAtpService(deps: ErpDeps) {
     },
 
     /**
-     * ATP of some SKUs on a channel: three indexed reads (the channel, the levels by SKU ×
-     * location, the inbound due by SKU × location × ETA). `horizonDays` overrides the channel's.
+     * ATP of some SKUs on a channel: indexed reads, two at a time (the channel and its sources;
+     * then the levels by SKU × location and the inbound due by SKU × location × ETA).
+     * `horizonDays` overrides the channel's.
      */
     async atp(q: {
       channel: string;
@@ -198,19 +202,21 @@ export function createAtpService(deps: ErpDeps) {
       const end = horizonEnd(clock.now(), q.horizonDays ?? c.sources.inboundHorizonDays);
       const skus = [...new Set(q.skus)];
       const locs = c.active;
-      const levels =
-        locs.length === 0 || skus.length === 0
+      const none = locs.length === 0 || skus.length === 0;
+      // The levels and the inbound due are read at once (two round trips' latency on PostgreSQL
+      // become one). Each sees the ledger as of its own moment, as two reads one after the other did.
+      const [levels, inbound] = await Promise.all([
+        none
           ? []
-          : await store.db
+          : store.db
               .selectFrom('erp_levels')
               .select(['sku', 'location', 'available', 'safety_stock'])
               .where('sku', 'in', skus)
               .where('location', 'in', locs)
-              .execute();
-      const inbound =
-        locs.length === 0 || skus.length === 0
+              .execute(),
+        none
           ? []
-          : await store.db
+          : store.db
               .selectFrom('erp_inbound')
               .select(['sku', 'location', (eb) => eb.fn.sum('remaining').as('due')])
               .where('sku', 'in', skus)
@@ -218,7 +224,8 @@ export function createAtpService(deps: ErpDeps) {
               .where('eta', '<=', end)
               .where('remaining', '>', 0)
               .groupBy(['sku', 'location'])
-              .execute();
+              .execute(),
+      ]);
       const due = new Map(inbound.map((r) => [`${r.sku}\u0000${r.location}`, Number(r.due)]));
       const bySku = new Map<string, LocationAtp[]>(skus.map((s) => [s, []]));
       const seen = new Set<string>();

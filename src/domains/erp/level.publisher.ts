@@ -14,9 +14,9 @@ import { tryTaskLock } from './sql.js';
 /**
  * Coalesced `keel.erp.inventory.level.changed.v1`. Posting does not emit events: it marks the SKU
  * dirty (`erp_dirty_skus`, one row per SKU, upserted in the posting's transaction). This publisher
- * drains the marks (in key order, see `nextMarks`) every few tens of milliseconds and emits one event per SKU with its current
- * levels and ATP, so 10,000 movements of a hot SKU make a handful of events, not 10,000, while
- * the data stays at most one interval (plus a batch) old.
+ * drains the marks (in key order, see `nextMarks`) every few tens of milliseconds and emits one
+ * event per SKU with its current levels and ATP, so 10,000 movements of a hot SKU make a handful
+ * of events, not 10,000, while the data stays at most one interval (plus a batch) old.
  *
  * Exactly-once marking: the publisher reads marks with their `seq`, publishes, and deletes only the
  * marks whose `seq` is unchanged, in the same transaction as the events. A SKU re-dirtied meanwhile
