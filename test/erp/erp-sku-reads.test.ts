@@ -235,7 +235,7 @@ describe.runIf(backends.includes('sqlite'))('ERP reads by SKU across index block
   });
 
   it('reads by SKU through the block index', async () => {
-    const blocks = await skuBlocks(t.app.store.db);
+    const blocks = await skuBlocks(t.app.store.db, 'sqlite');
     expect(blocks).toEqual({ from: 0, to: Math.floor(seqs[3]! / SKU_BLOCK) });
     const q = inSkuBlocks(
       t.app.store.db.selectFrom('erp_movements as m').selectAll().where('m.sku', '=', 'HOP'),

@@ -196,8 +196,11 @@ export function createCostingService(deps: ErpDeps) {
       const page = (s: any, want: number): Promise<ErpCostLineRow[]> =>
         s.orderBy('c.movement_seq').orderBy('c.n').limit(want).execute();
       const rows = q.sku
-        ? await pageBySkuBlocks(dialect, await skuBlocks(db, Number(q.after ?? 0)), limit + 1, (w, want) =>
-            page(inSkuBlocks(sel, dialect, w), want),
+        ? await pageBySkuBlocks(
+            dialect,
+            await skuBlocks(db, dialect, Number(q.after ?? 0)),
+            limit + 1,
+            (w, want) => page(inSkuBlocks(sel, dialect, w), want),
           )
         : await page(sel, limit + 1);
       // A page ends after a whole movement, so `after` (a movement seq) never splits one.

@@ -147,13 +147,18 @@ export interface SkuBlocks {
   to: number;
 }
 
-/** The blocks holding movements after seq `after` (all of them without it). */
-export async function skuBlocks(db: Kysely<any>, after = 0): Promise<SkuBlocks> {
+/**
+ * The blocks holding movements after seq `after` (all of them without it). PostgreSQL has no
+ * blocks: nothing is read, and the helpers below ignore the range.
+ */
+export async function skuBlocks(db: Kysely<any>, dialect: Dialect, after = 0): Promise<SkuBlocks> {
+  const from = Math.floor(after / SKU_BLOCK);
+  if (dialect !== 'sqlite') return { from, to: from };
   const r = await db
     .selectFrom('erp_movements')
     .select((eb) => eb.fn.max('seq').as('max'))
     .executeTakeFirst();
-  return { from: Math.floor(after / SKU_BLOCK), to: Math.floor(Number(r?.max ?? 0) / SKU_BLOCK) };
+  return { from, to: Math.floor(Number(r?.max ?? 0) / SKU_BLOCK) };
 }
 
 /**
@@ -169,15 +174,13 @@ export function inSkuBlocks<Q extends { where: (...args: any[]) => any }>(
   seq = 'm.seq',
 ): Q {
   if (dialect !== 'sqlite') return query;
-  const list = Array.from({ length: Math.max(0, blocks.to - blocks.from + 1) }, (_, i) => blocks.from + i);
-  return query.where(sql.raw(`${quoted(seq)} / ${SKU_BLOCK} in (${list.join(', ') || 'null'})`) as any);
+  const list = Array.from({ length: Math.max(0, blocks.to - blocks.from + 1) }, (_, i) =>
+    sql.lit(blocks.from + i),
+  );
+  return query.where(
+    sql<boolean>`${sql.ref(seq)} / ${sql.lit(SKU_BLOCK)} in (${list.length > 0 ? sql.join(list) : sql.lit(null)})`,
+  );
 }
-
-const quoted = (ref: string) =>
-  ref
-    .split('.')
-    .map((p) => `"${p}"`)
-    .join('.');
 
 /**
  * A page of a SKU's rows in seq order, read a window of blocks at a time, each window twice as

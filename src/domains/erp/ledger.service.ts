@@ -100,7 +100,7 @@ export function createLedgerService(deps: ErpDeps, writer: Writer) {
       const rows = q.sku
         ? await pageBySkuBlocks(
             store.dialect,
-            await skuBlocks(store.db, Number(q.after ?? 0)),
+            await skuBlocks(store.db, store.dialect, Number(q.after ?? 0)),
             limit + 1,
             (w, want) => page(inSkuBlocks(sel, store.dialect, w, 'seq'), want),
           )

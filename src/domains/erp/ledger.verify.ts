@@ -89,7 +89,7 @@ async function verifyScope(db: Kysely<any>, dialect: Dialect, scope: Scope, out:
     return r;
   };
   // A posting's SKU is its movement's; postings are found through the movements' SKU index.
-  const blocks = await skuBlocks(db);
+  const blocks = await skuBlocks(db, dialect);
   const postings = (): any =>
     scoped(inSkuBlocks(throughMovements(db, dialect, 'erp_postings', 'p'), dialect, blocks), 'm.sku');
   const sums = await postings()

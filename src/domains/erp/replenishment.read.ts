@@ -74,7 +74,7 @@ export async function demandHistory(
   const wanted = new Set(pairs.map((p) => key(p.sku, p.location)));
   const rows = new Map<string, { day: string; units: number }[]>();
   const skus = [...new Set(pairs.map((p) => p.sku))];
-  const blocks = await skuBlocks(db);
+  const blocks = await skuBlocks(db, dialect);
   for (const part of chunked(skus)) {
     // Timestamps are fixed-width ISO text: the first 10 characters are the UTC day on both engines.
     const day = sql<string>`substr(occurred_at, 1, 10)`;
