@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
+import { pageBySeqBlocks } from '../../kernel/seq-blocks.js';
 import type { ErpCostLineRow, ErpCostRow } from './costing.schema.js';
-import { inSkuBlocks, pageBySkuBlocks, skuBlocks, throughMovements } from './ledger.read.js';
+import { inSkuBlocks, skuBlocks, throughMovements } from './ledger.read.js';
 import type { ErpDeps, Page } from './ledger.service.js';
 
 /**
@@ -196,7 +197,7 @@ export function createCostingService(deps: ErpDeps) {
       const page = (s: any, want: number): Promise<ErpCostLineRow[]> =>
         s.orderBy('c.movement_seq').orderBy('c.n').limit(want).execute();
       const rows = q.sku
-        ? await pageBySkuBlocks(
+        ? await pageBySeqBlocks(
             dialect,
             await skuBlocks(db, dialect, Number(q.after ?? 0)),
             limit + 1,

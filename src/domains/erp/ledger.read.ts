@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
+import { type BlockedIndex, inSeqBlocks, type SeqBlocks, seqBlocks } from '../../kernel/seq-blocks.js';
 import { chunked, selectByKeys } from '../../kernel/sql.js';
 import { SKU_BLOCK } from './ledger.layout.schema.js';
 import type { Entry, Level, Movement, MovementType } from './ledger.types.js';
@@ -141,65 +142,20 @@ export function throughMovements(db: Kysely<any>, dialect: Dialect, table: strin
   );
 }
 
-/** Blocks of the movements' SKU index (SQLite, 013_ledger_layout): `from` to `to`, inclusive. */
-export interface SkuBlocks {
-  from: number;
-  to: number;
+/** The movements' SKU index on SQLite (013_ledger_layout): `(seq / SKU_BLOCK, sku, seq)`. */
+const MOVEMENT_SKU_INDEX: BlockedIndex = { table: 'erp_movements', seq: 'seq', size: SKU_BLOCK };
+
+/** The blocks of the movements' SKU index holding movements after seq `after` (kernel/seq-blocks.ts). */
+export function skuBlocks(db: Kysely<any>, dialect: Dialect, after = 0): Promise<SeqBlocks> {
+  return seqBlocks(db, dialect, MOVEMENT_SKU_INDEX, after);
 }
 
-/**
- * The blocks holding movements after seq `after` (all of them without it). PostgreSQL has no
- * blocks: nothing is read, and the helpers below ignore the range.
- */
-export async function skuBlocks(db: Kysely<any>, dialect: Dialect, after = 0): Promise<SkuBlocks> {
-  const from = Math.floor(after / SKU_BLOCK);
-  if (dialect !== 'sqlite') return { from, to: from };
-  const r = await db
-    .selectFrom('erp_movements')
-    .select((eb) => eb.fn.max('seq').as('max'))
-    .executeTakeFirst();
-  return { from, to: Math.floor(Number(r?.max ?? 0) / SKU_BLOCK) };
-}
-
-/**
- * Let a query over `erp_movements` that filters on its SKU use the SQLite SKU index: name the
- * blocks to look in (`seq / SKU_BLOCK in (…)`, written as the index is, so SQLite matches it,
- * and as literals, so a long ledger needs no parameter per block). PostgreSQL keeps a plain
- * `(sku, seq)` index: the query is returned as it is.
- */
+/** Let a query over `erp_movements` that filters on its SKU use the SQLite SKU index. */
 export function inSkuBlocks<Q extends { where: (...args: any[]) => any }>(
   query: Q,
   dialect: Dialect,
-  blocks: SkuBlocks,
+  blocks: SeqBlocks,
   seq = 'm.seq',
 ): Q {
-  if (dialect !== 'sqlite') return query;
-  const list = Array.from({ length: Math.max(0, blocks.to - blocks.from + 1) }, (_, i) =>
-    sql.lit(blocks.from + i),
-  );
-  return query.where(
-    sql<boolean>`${sql.ref(seq)} / ${sql.lit(SKU_BLOCK)} in (${list.length > 0 ? sql.join(list) : sql.lit(null)})`,
-  );
-}
-
-/**
- * A page of a SKU's rows in seq order, read a window of blocks at a time, each window twice as
- * wide as the last, until `limit` rows are found: the rows of a hot SKU are sorted a block at a
- * time rather than all at once, and a rare SKU costs a few windows of probes. `run` reads the
- * window it is given (with `inSkuBlocks`), in order, at most `want` rows. PostgreSQL reads once.
- */
-export async function pageBySkuBlocks<R>(
-  dialect: Dialect,
-  blocks: SkuBlocks,
-  limit: number,
-  run: (window: SkuBlocks, want: number) => Promise<R[]>,
-): Promise<R[]> {
-  if (dialect !== 'sqlite') return run(blocks, limit);
-  const out: R[] = [];
-  let width = 1;
-  for (let from = blocks.from; from <= blocks.to && out.length < limit; from += width, width *= 2) {
-    const to = Math.min(blocks.to, from + width - 1);
-    out.push(...(await run({ from, to }, limit - out.length)));
-  }
-  return out;
+  return inSeqBlocks(query, dialect, blocks, SKU_BLOCK, seq);
 }

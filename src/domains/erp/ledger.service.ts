@@ -2,10 +2,11 @@ import { Type } from '@sinclair/typebox';
 import { currentContext } from '../../kernel/context.js';
 import { assertOwnership } from '../../kernel/ownership.js';
 import type { DomainDeps } from '../../kernel/ports/module.js';
+import { pageBySeqBlocks } from '../../kernel/seq-blocks.js';
 import { chunked, insertRows, isUniqueViolation } from '../../kernel/sql.js';
 import { inputValidator } from '../../kernel/validate.js';
 import { ErpErrors } from './errors.js';
-import { inSkuBlocks, pageBySkuBlocks, selectIn, skuBlocks, toLevel, withEntries } from './ledger.read.js';
+import { inSkuBlocks, selectIn, skuBlocks, toLevel, withEntries } from './ledger.read.js';
 import { MAX_BATCH, MovementInputSchema, StockSettingInputSchema } from './ledger.schemas.js';
 import type { Level, Movement, MovementInput, MovementType, PostResult } from './ledger.types.js';
 import { type VerifyReport, verifyLevels } from './ledger.verify.js';
@@ -98,7 +99,7 @@ export function createLedgerService(deps: ErpDeps, writer: Writer) {
       const page = (s: typeof sel, want: number) =>
         s.orderBy('seq').limit(want).execute() as Promise<ErpMovementRow[]>;
       const rows = q.sku
-        ? await pageBySkuBlocks(
+        ? await pageBySeqBlocks(
             store.dialect,
             await skuBlocks(store.db, store.dialect, Number(q.after ?? 0)),
             limit + 1,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { MigrationSet } from '../../kernel/ports/store.js';
 import { columnTypes } from '../../kernel/ports/store.js';
+import { subjectBlocksMigration } from './log-layout.schema.js';
 
 /**
  * The bus's tables, shared by both transports:
@@ -158,5 +159,6 @@ export const busMigrations: MigrationSet = {
           .execute();
       },
     },
+    subjectBlocksMigration,
   ],
 };

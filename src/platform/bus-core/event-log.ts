@@ -6,8 +6,10 @@ import type { CloudEvent, EventContext, EventInput, StoredEvent } from '../../ke
 import { idLowerBound } from '../../kernel/ids.js';
 import type { EventQuery } from '../../kernel/ports/bus.js';
 import type { Store, Tx } from '../../kernel/ports/store.js';
+import { inSeqBlocks, pageBySeqBlocks, seqBlocks } from '../../kernel/seq-blocks.js';
 import { insertRows } from '../../kernel/sql.js';
 import { buildEnvelope, partitionOf } from './envelope.js';
+import { SUBJECT_INDEX } from './log-layout.schema.js';
 import { typeFilter } from './type-filter.js';
 
 /** Raised after new events are visible in commit order (`seq` assigned). */
@@ -335,18 +337,28 @@ export class EventLog {
   }
 
   async query(q: EventQuery): Promise<StoredEvent[]> {
-    let sel = this.o.store.db
+    const { db, dialect } = this.o.store;
+    const after = q.afterSeq ?? 0;
+    let sel = db
       .selectFrom('keel_event_log')
       .select(['seq', 'envelope'])
       .where('seq', 'is not', null)
-      .where('seq', '>', q.afterSeq ?? 0);
+      .where('seq', '>', after);
     if (q.correlationId) sel = sel.where('correlation_id', '=', q.correlationId);
     if (q.subject) sel = sel.where('subject', '=', q.subject);
     if (q.type) sel = sel.where('type', '=', q.type);
-    const rows = await sel
-      .orderBy('seq')
-      .limit(Math.min(Math.max(q.limit ?? 100, 1), 1000))
-      .execute();
+    const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
+    const page = (s: typeof sel, want: number) => s.orderBy('seq').limit(want).execute();
+    // A subject's trail goes through the subject index, which SQLite keeps in blocks of positions.
+    const rows =
+      q.subject && !q.correlationId
+        ? await pageBySeqBlocks(
+            dialect,
+            await seqBlocks(db, dialect, SUBJECT_INDEX, after),
+            limit,
+            (w, want) => page(inSeqBlocks(sel, dialect, w, SUBJECT_INDEX.size, 'seq'), want),
+          )
+        : await page(sel, limit);
     return rows.map(rowToEvent);
   }
 }
