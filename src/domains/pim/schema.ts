@@ -1,6 +1,7 @@
 import type { MigrationSet } from '../../kernel/ports/store.js';
 import { columnTypes } from '../../kernel/ports/store.js';
 import { searchMigration } from './search.schema.js';
+import { workflowLogBlocksMigration } from './workflow-log.schema.js';
 
 /**
  * The PIM's tables. JSON documents (labels, values, requirements) are text on both engines and
@@ -309,5 +310,6 @@ export const pimMigrations: MigrationSet = {
       },
     },
     searchMigration,
+    workflowLogBlocksMigration,
   ],
 };

@@ -2,6 +2,7 @@ import { KernelErrors } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import { assertOwnership, hasRole, mayWrite } from '../../kernel/ownership.js';
 import type { DomainDeps } from '../../kernel/ports/module.js';
+import { inSeqBlocks, seqBlocks } from '../../kernel/seq-blocks.js';
 import { chunked, insertRows, selectByKeys } from '../../kernel/sql.js';
 import { loadSnapshot } from './catalog.repo.js';
 import { PimErrors } from './errors.js';
@@ -10,6 +11,7 @@ import { createPublisher } from './publish.service.js';
 import type { RulesCache } from './rules.service.js';
 import type { PimProductRow } from './schema.js';
 import type { TransitionOptions, TransitionResult } from './workflow.types.js';
+import { WORKFLOW_LOG_INDEX } from './workflow-log.schema.js';
 
 /**
  * The approval workflow: draft → in review → approved → published → retired, each step gated by
@@ -185,10 +187,15 @@ export function createWorkflowService(deps: DomainDeps, rulesCache: RulesCache) 
     },
 
     async history(productId: string) {
-      const rows = await store.db
-        .selectFrom('pim_workflow_log')
-        .selectAll()
-        .where('product_id', '=', productId)
+      const { db, dialect } = store;
+      const blocks = await seqBlocks(db, dialect, WORKFLOW_LOG_INDEX);
+      const rows = await inSeqBlocks(
+        db.selectFrom('pim_workflow_log').selectAll().where('product_id', '=', productId),
+        dialect,
+        blocks,
+        WORKFLOW_LOG_INDEX.size,
+        'seq',
+      )
         .orderBy('id')
         .execute();
       return rows.map((r) => ({
