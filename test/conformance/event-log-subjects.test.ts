@@ -65,7 +65,9 @@ describe.runIf(backends.includes('sqlite'))('event log: subject trails across in
     const plan = await sql<{ detail: string }>`explain query plan
       select seq from keel_event_log where subject = 'trail' and seq / ${sql.lit(BLOCK)} in (0, 1, 2) and seq > 0
       order by seq limit 10`.execute(store.db);
-    expect(plan.rows.map((r) => r.detail).join(' ')).toMatch(/USING (COVERING )?INDEX keel_event_log_subj_block/);
+    expect(plan.rows.map((r) => r.detail).join(' ')).toMatch(
+      /USING (COVERING )?INDEX keel_event_log_subj_block/,
+    );
   });
 
   it('finds the whole trail in log order, and only it', async () => {
