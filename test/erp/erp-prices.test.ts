@@ -477,13 +477,12 @@ describe.each(backends)('ERP price lists [%s]', (backend) => {
       }),
     );
     const lines = skus.map((sku, i) => ({ sku, quantity: 1 + (i % 12) }));
-    const started = performance.now();
+    // How fast is the bench's to say (no timed tests): this checks a request of this size works.
     const res = await reader('POST', '/prices/resolve', { channel: 'bulk', currency: 'EUR', at: AT, lines });
-    const ms = performance.now() - started;
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ priced: 5_000, missing: 0 });
     expect(res.body.lines[11]).toMatchObject({ sku: 'BULK-11', quantity: 12, unitPrice: 90 });
     expect(res.body.lines[1]).toMatchObject({ sku: 'BULK-1', quantity: 2, unitPrice: 101 });
-    expect(ms).toBeLessThan(5_000);
+    expect(res.body.lines[4_999]).toMatchObject({ sku: 'BULK-4999', quantity: 8, unitPrice: 5_099 });
   });
 });

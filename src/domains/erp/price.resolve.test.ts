@@ -324,7 +324,7 @@ describe('resolvePrices', () => {
     expect(err.extensions.errors).toEqual([expect.objectContaining({ field: 'lines[0].quantity' })]);
   });
 
-  it('resolves 10,000 lines well within a second over 40 lists of 5,000 SKUs', () => {
+  it('resolves 10,000 lines at once over 40 lists of 5,000 SKUs as it resolves each alone', () => {
     const skus = Array.from({ length: 5000 }, (_, i) => `SKU-${i}`);
     const lists = Array.from({ length: 40 }, (_, l) =>
       list({
@@ -344,10 +344,12 @@ describe('resolvePrices', () => {
       sku: skus[(i * 7919) % 5000]!,
       quantity: 1 + (i % 20),
     }));
-    const started = performance.now();
-    const out = resolvePrices(index, { channel: 'web', currency: 'EUR', at: '2025-06-01T00:00:00Z' }, lines);
-    const ms = performance.now() - started;
+    // How fast is for the bench to say (no timed tests); this checks the batch path at scale.
+    const ctx = { channel: 'web', currency: 'EUR', at: '2025-06-01T00:00:00Z' };
+    const out = resolvePrices(index, ctx, lines);
+    expect(out).toHaveLength(lines.length);
     expect(out.every((r) => r.found)).toBe(true);
-    expect(ms).toBeLessThan(1000);
+    for (let i = 0; i < lines.length; i += 97)
+      expect(resolvePrices(index, ctx, [lines[i]!])[0]).toEqual(out[i]);
   });
 });
