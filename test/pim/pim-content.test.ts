@@ -164,12 +164,39 @@ describe.each(backends)('PIM content: setup, validation, completeness, versions 
       'values.organic': [null, [{ locale: null, channel: null, data: true }]],
     });
     expect(Object.keys(history[1]!.diff).sort()).toEqual(['values.ean', 'values.material']);
+    // A creation stores a mark, not the content: the content it shows is today's with every later
+    // change undone — what restoring version 1 writes back, before and after that restore.
+    const stored = await t.app.store.db
+      .selectFrom('pim_versions')
+      .select('diff')
+      .where('subject', '=', p.id)
+      .where('version', '=', 1)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(stored.diff as string)).toEqual({ '*': 'created' });
+    const created = history[2]!.diff['*']![1] as {
+      family: string;
+      parent: string;
+      categories: string[];
+      values: any;
+    };
+    expect(history[2]!.diff['*']![0]).toBeNull();
+    expect(created).toMatchObject({ family: 'tshirt', parent: 'tee_classic', categories: ['tshirts'] });
+    expect(created.values.name).toEqual(teeValues('red', 'm').name);
+    expect(created.values.ean).toBeUndefined();
     const restored = await pim.products.restore(p.id, 1);
     expect(restored.product.version).toBe(4);
     expect(restored.product.values.organic).toBeUndefined();
     expect(restored.product.values.ean).toBeUndefined();
     expect(restored.product.values.name).toEqual(teeValues('red', 'm').name);
-    expect((await pim.products.versions(p.id))[0]!.reason).toBe('restore:1');
+    expect(restored.product.values).toEqual(created.values);
+    const after = await pim.products.versions(p.id);
+    expect(after[0]!.reason).toBe('restore:1');
+    expect(after.at(-1)!.diff).toEqual(history[2]!.diff);
+    // Restoring version 2 undoes the restore and version 3: ean and material come back, organic does not.
+    const two = await pim.products.restore(p.id, 2);
+    expect(two.product.values.ean).toBeDefined();
+    expect(two.product.values.organic).toBeUndefined();
+    expect(Object.keys(after[2]!.diff).sort()).toEqual(['values.ean', 'values.material']);
     await expect(pim.products.restore(p.id, 99)).rejects.toMatchObject({ code: 'PIM_VERSION_NOT_FOUND' });
   });
 

@@ -45,12 +45,17 @@ export function contentHash(c: ProductContent, text: ContentText = contentText(c
 }
 
 /**
- * The first version's diff, as text, built from the serialized content: `{ "*": [null, content] }`
- * ("created with this content") rather than one entry per attribute, because imports create
- * products by the million and this costs no second serialization.
+ * What a creation stores as its version's diff: a mark, not the content. The content a product
+ * was created with is the product's content with every later version's diff undone
+ * (`unwindDiffs`), so storing it again — ≈ 1 KB per product, a tenth of an imported catalog's
+ * file — bought nothing; the API still shows the creation as `{ "*": [null, <content>] }`.
+ * (Older databases hold the content itself there; both read the same.)
  */
-export function creationDiffText(c: ProductContent, text: ContentText): string {
-  return `{"*":[null,{"family":${JSON.stringify(c.family)},"parent":${JSON.stringify(c.parent)},"categories":${text.categories},"values":${text.values}}]}`;
+export const CREATION_MARK = '{"*":"created"}';
+
+/** True for a creation's diff, stored as the mark or (before the mark) with its content. */
+export function isCreation(diff: Record<string, unknown>): boolean {
+  return '*' in diff;
 }
 
 export function diffContent(before: ProductContent | null, after: ProductContent): ContentDiff {
@@ -80,19 +85,22 @@ export function createdFields(c: ProductContent): string[] {
   return ['family', ...(c.parent ? ['parent'] : []), 'categories', ...Object.keys(c.values)];
 }
 
-/** Fold diffs (oldest first) into the content they lead to. */
-export function replayDiffs(diffs: readonly ContentDiff[]): ProductContent {
-  const state: ProductContent = { family: '', parent: null, categories: [], values: {} };
+/**
+ * The content before some changes: `current` with `diffs` (newest first) undone, each field set
+ * back to its `before`. Creations are not undone (nothing came before them).
+ */
+export function unwindDiffs(current: ProductContent, diffs: readonly ContentDiff[]): ProductContent {
+  const state = structuredClone(current);
   for (const diff of diffs) {
-    for (const [field, [, after]] of Object.entries(diff)) {
-      if (field === '*') Object.assign(state, structuredClone(after as ProductContent));
-      else if (field === 'family') state.family = after as string;
-      else if (field === 'parent') state.parent = (after as string | null) ?? null;
-      else if (field === 'categories') state.categories = (after as string[] | null) ?? [];
+    if (isCreation(diff)) break;
+    for (const [field, [before]] of Object.entries(diff)) {
+      if (field === 'family') state.family = before as string;
+      else if (field === 'parent') state.parent = (before as string | null) ?? null;
+      else if (field === 'categories') state.categories = (before as string[] | null) ?? [];
       else {
         const code = field.slice(7);
-        if (after === null) delete state.values[code];
-        else state.values[code] = after as ProductValues[string];
+        if (before === null) delete state.values[code];
+        else state.values[code] = before as ProductValues[string];
       }
     }
   }

@@ -8,7 +8,7 @@ import type { ProductInput, ProductValues } from './catalog.types.js';
 import type { CompletenessRow } from './completeness.js';
 import type { CompletenessIndex } from './completeness.store.js';
 import { PimErrors } from './errors.js';
-import { type ContentDiff, replayDiffs } from './product.diff.js';
+import { type ContentDiff, isCreation, type ProductContent, unwindDiffs } from './product.diff.js';
 import type { ProductStore, WriteMode, WriteResult } from './product.store.js';
 import { validateProduct } from './product.validate.js';
 import type { PimProductRow } from './schema.js';
@@ -168,19 +168,23 @@ export function createProductService(
     },
 
     async versions(id: string): Promise<ProductVersion[]> {
-      await rowById(id);
+      const current = await rowById(id);
       const rows = await store.db
         .selectFrom('pim_versions')
         .selectAll()
         .where('subject', '=', id)
         .orderBy('version', 'desc')
         .execute();
-      return rows.map((r) => ({
+      const diffs = rows.map((r) => JSON.parse(r.diff as string) as ContentDiff);
+      return rows.map((r, i) => ({
         version: Number(r.version),
         author: r.author as string,
         at: r.at as string,
         reason: r.reason as string,
-        diff: JSON.parse(r.diff as string),
+        // A creation stores a mark; its content is what the later diffs unwind to.
+        diff: isCreation(diffs[i]!)
+          ? { '*': [null, unwindDiffs(contentOfRow(current), diffs.slice(0, i))] }
+          : diffs[i]!,
       }));
     },
 
@@ -192,14 +196,26 @@ export function createProductService(
         .selectFrom('pim_versions')
         .select(['version', 'diff'])
         .where('subject', '=', id)
-        .where('version', '<=', version)
-        .orderBy('version')
+        .where('version', '>=', version)
+        .orderBy('version', 'desc')
         .execute();
       if (rows.length === 0 || Number(rows[rows.length - 1]!.version) !== version)
         throw PimErrors.VERSION_NOT_FOUND.create(`product ${id} has no version ${version}`, { id, version });
-      const content = replayDiffs(rows.map((r) => JSON.parse(r.diff as string)));
+      // The content of version n: the current content with every later change undone.
+      const later = rows.slice(0, -1).map((r) => JSON.parse(r.diff as string) as ContentDiff);
+      const content = unwindDiffs(contentOfRow(current), later);
       return writeOne({ sku: current.sku, ...content }, 'update', `restore:${version}`);
     },
+  };
+}
+
+/** A product row's own content (not the model's values it inherits). */
+function contentOfRow(row: PimProductRow): ProductContent {
+  return {
+    family: row.family,
+    parent: row.parent,
+    categories: JSON.parse(row.categories),
+    values: JSON.parse(row.values),
   };
 }
 

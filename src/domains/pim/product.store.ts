@@ -15,12 +15,12 @@ import { effectiveValues } from './completeness.js';
 import type { CompletenessIndex } from './completeness.store.js';
 import { ProductUpdated } from './events.js';
 import {
+  CREATION_MARK,
   changedFields,
   contentHash,
   contentOf,
   contentText,
   createdFields,
-  creationDiffText,
   diffContent,
 } from './product.diff.js';
 import {
@@ -371,7 +371,7 @@ export function createProductStore(
           diffText = JSON.stringify(diff);
           changed = changedFields(diff);
         } else {
-          diffText = creationDiffText(content, text);
+          diffText = CREATION_MARK;
           changed = createdFields(content);
         }
         const version = before ? Number(before.version) + 1 : 1;
