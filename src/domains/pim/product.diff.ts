@@ -47,8 +47,8 @@ export function contentHash(c: ProductContent, text: ContentText = contentText(c
 /**
  * What a creation stores as its version's diff: a mark, not the content. The content a product
  * was created with is the product's content with every later version's diff undone
- * (`unwindDiffs`), so storing it again — ≈ 1 KB per product, a tenth of an imported catalog's
- * file — bought nothing; the API still shows the creation as `{ "*": [null, <content>] }`.
+ * (`unwindDiffs`), so storing it again — ≈ 1 KB per product, about a fifth of what an import
+ * writes — bought nothing; the API still shows the creation as `{ "*": [null, <content>] }`.
  * (Older databases hold the content itself there; both read the same.)
  */
 export const CREATION_MARK = '{"*":"created"}';
