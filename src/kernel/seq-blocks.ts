@@ -49,21 +49,21 @@ export async function seqBlocks(
  * Let a query that filters on the key use the blocked index on SQLite: name the blocks to look in
  * (`seq / size in (…)`, written as the index is, so SQLite matches it, and as literals, so a long
  * table needs no parameter per block). `seqRef` is the sequence column as the query names it
- * (e.g. `m.seq`). On PostgreSQL the query is returned as it is.
+ * (e.g. `m.seq` under an alias). On PostgreSQL the query is returned as it is.
  */
 export function inSeqBlocks<Q extends { where: (...args: any[]) => any }>(
   query: Q,
   dialect: Dialect,
+  index: BlockedIndex,
   blocks: SeqBlocks,
-  size: number,
-  seqRef: string,
+  seqRef: string = index.seq,
 ): Q {
   if (dialect !== 'sqlite') return query;
   const list = Array.from({ length: Math.max(0, blocks.to - blocks.from + 1) }, (_, i) =>
     sql.lit(blocks.from + i),
   );
   return query.where(
-    sql<boolean>`${sql.ref(seqRef)} / ${sql.lit(size)} in (${list.length > 0 ? sql.join(list) : sql.lit(null)})`,
+    sql<boolean>`${sql.ref(seqRef)} / ${sql.lit(index.size)} in (${list.length > 0 ? sql.join(list) : sql.lit(null)})`,
   );
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Migration } from '../../kernel/ports/store.js';
+import { type BlockedIndex, blockedIndexDdl } from '../../kernel/seq-blocks.js';
 import { rebuildWithoutRowid } from '../../kernel/sql.js';
 
 /**
@@ -21,6 +22,9 @@ import { rebuildWithoutRowid } from '../../kernel/sql.js';
  */
 export const SKU_BLOCK = 65_536;
 
+/** The movements' SKU index on SQLite: `(seq / SKU_BLOCK, sku, seq)` (kernel/seq-blocks.ts). */
+export const MOVEMENT_SKU_INDEX: BlockedIndex = { table: 'erp_movements', seq: 'seq', size: SKU_BLOCK };
+
 export const ledgerLayoutMigration: Migration = {
   id: '013_ledger_layout',
   up: async (db, dialect) => {
@@ -28,8 +32,6 @@ export const ledgerLayoutMigration: Migration = {
     if (dialect !== 'sqlite') return;
     for (const table of ['erp_levels', 'erp_costs', 'erp_dirty_skus']) await rebuildWithoutRowid(db, table);
     await db.schema.dropIndex('erp_movements_sku').ifExists().execute();
-    await sql
-      .raw(`create index erp_movements_sku_block on erp_movements (seq / ${SKU_BLOCK}, sku, seq)`)
-      .execute(db);
+    await sql.raw(blockedIndexDdl('erp_movements_sku_block', MOVEMENT_SKU_INDEX, 'sku')).execute(db);
   },
 };

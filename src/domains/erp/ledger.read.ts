@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Dialect, Tx } from '../../kernel/ports/store.js';
-import { type BlockedIndex, inSeqBlocks, type SeqBlocks, seqBlocks } from '../../kernel/seq-blocks.js';
+import { inSeqBlocks, type SeqBlocks, seqBlocks } from '../../kernel/seq-blocks.js';
 import { chunked, selectByKeys } from '../../kernel/sql.js';
-import { SKU_BLOCK } from './ledger.layout.schema.js';
+import { MOVEMENT_SKU_INDEX } from './ledger.layout.schema.js';
 import type { Entry, Level, Movement, MovementType } from './ledger.types.js';
 import type { ErpLevelRow, ErpMovementRow } from './schema.js';
 
@@ -142,9 +142,6 @@ export function throughMovements(db: Kysely<any>, dialect: Dialect, table: strin
   );
 }
 
-/** The movements' SKU index on SQLite (013_ledger_layout): `(seq / SKU_BLOCK, sku, seq)`. */
-const MOVEMENT_SKU_INDEX: BlockedIndex = { table: 'erp_movements', seq: 'seq', size: SKU_BLOCK };
-
 /** The blocks of the movements' SKU index holding movements after seq `after` (kernel/seq-blocks.ts). */
 export function skuBlocks(db: Kysely<any>, dialect: Dialect, after = 0): Promise<SeqBlocks> {
   return seqBlocks(db, dialect, MOVEMENT_SKU_INDEX, after);
@@ -157,5 +154,5 @@ export function inSkuBlocks<Q extends { where: (...args: any[]) => any }>(
   blocks: SeqBlocks,
   seq = 'm.seq',
 ): Q {
-  return inSeqBlocks(query, dialect, blocks, SKU_BLOCK, seq);
+  return inSeqBlocks(query, dialect, MOVEMENT_SKU_INDEX, blocks, seq);
 }

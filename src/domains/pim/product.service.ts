@@ -8,7 +8,7 @@ import type { ProductInput, ProductValues } from './catalog.types.js';
 import type { CompletenessRow } from './completeness.js';
 import type { CompletenessIndex } from './completeness.store.js';
 import { PimErrors } from './errors.js';
-import { type ContentDiff, isCreation, type ProductContent, unwindDiffs } from './product.diff.js';
+import { type ContentDiff, contentOf, isCreation, unwindDiffs } from './product.diff.js';
 import type { ProductStore, WriteMode, WriteResult } from './product.store.js';
 import { validateProduct } from './product.validate.js';
 import type { PimProductRow } from './schema.js';
@@ -183,7 +183,7 @@ export function createProductService(
         reason: r.reason as string,
         // A creation stores a mark; its content is what the later diffs unwind to.
         diff: isCreation(diffs[i]!)
-          ? { '*': [null, unwindDiffs(contentOfRow(current), diffs.slice(0, i))] }
+          ? { '*': [null, unwindDiffs(contentOf(toProduct(current)), diffs.slice(0, i))] }
           : diffs[i]!,
       }));
     },
@@ -203,19 +203,9 @@ export function createProductService(
         throw PimErrors.VERSION_NOT_FOUND.create(`product ${id} has no version ${version}`, { id, version });
       // The content of version n: the current content with every later change undone.
       const later = rows.slice(0, -1).map((r) => JSON.parse(r.diff as string) as ContentDiff);
-      const content = unwindDiffs(contentOfRow(current), later);
+      const content = unwindDiffs(contentOf(toProduct(current)), later);
       return writeOne({ sku: current.sku, ...content }, 'update', `restore:${version}`);
     },
-  };
-}
-
-/** A product row's own content (not the model's values it inherits). */
-function contentOfRow(row: PimProductRow): ProductContent {
-  return {
-    family: row.family,
-    parent: row.parent,
-    categories: JSON.parse(row.categories),
-    values: JSON.parse(row.values),
   };
 }
 

@@ -192,9 +192,8 @@ export function createWorkflowService(deps: DomainDeps, rulesCache: RulesCache) 
       const rows = await inSeqBlocks(
         db.selectFrom('pim_workflow_log').selectAll().where('product_id', '=', productId),
         dialect,
+        WORKFLOW_LOG_INDEX,
         blocks,
-        WORKFLOW_LOG_INDEX.size,
-        'seq',
       )
         .orderBy('id')
         .execute();

@@ -356,7 +356,7 @@ export class EventLog {
             dialect,
             await seqBlocks(db, dialect, SUBJECT_INDEX, after),
             limit,
-            (w, want) => page(inSeqBlocks(sel, dialect, w, SUBJECT_INDEX.size, 'seq'), want),
+            (w, want) => page(inSeqBlocks(sel, dialect, SUBJECT_INDEX, w), want),
           )
         : await page(sel, limit);
     return rows.map(rowToEvent);
